@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { createSql, type Sql, type SqlOptions } from './client.ts';
+import { startLocalPostgres } from './local-postgres.ts';
+
+export interface Database {
+  sql: Sql;
+  /** Where it is, with any password hidden, for status output. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions extends SqlOptions {
+  /** Any PostgreSQL; when absent the embedded cluster in `dataDir` is started (or reused). */
+  url?: string;
+  /** Data folder of the embedded cluster (git-ignored). */
+  dataDir?: string;
+}
+
+export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
+
+/** Opens the configured PostgreSQL, or starts the embedded one; `close` stops what this call started. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.url) {
+    const sql = createSql(options.url, options);
+    return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
+  }
+  const dataDir = options.dataDir ?? defaultDataDir;
+  const local = await startLocalPostgres({ dataDir });
+  const sql = createSql(local.url, options);
+  return {
+    sql,
+    location: `embedded PostgreSQL in ${dataDir} (${redact(local.url)})`,
+    close: async () => {
+      await sql.end({ timeout: 5 });
+      await local.stop();
+    },
+  };
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,19 @@
+/** The embedded PostgreSQL could not be initialised, started or stopped. */
+export class LocalPostgresError extends Error {
+  override name = 'LocalPostgresError';
+}
+
+/** The migrations folder or the database's migration history is not in a state we can apply. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** The database could not be reached (refused, reset, or shutting down); worth retrying later. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+/** A job or task referenced by id does not exist. */
+export class JobNotFoundError extends Error {
+  override name = 'JobNotFoundError';
+}
