@@ -54,8 +54,9 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
   const [counts] = await sql.unsafe<[{ inserted: number; updated: number }]>(
     `WITH up AS (
        INSERT INTO prices_daily (${COLUMNS})
-       SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[],
-                            $7::numeric[], $8::numeric[], $9::numeric[]) AS b(${COLUMNS})
+       SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
+                            $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
+                            $9::text[]::numeric[]) AS b(${COLUMNS})
        ORDER BY 1, 2, 3
        ${ON_CONFLICT}
      )
@@ -65,12 +66,13 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
       bars.map((b) => b.assetId),
       bars.map((b) => b.sessionDate),
       bars.map((b) => b.source),
-      bars.map((b) => b.open),
-      bars.map((b) => b.high),
-      bars.map((b) => b.low),
-      bars.map((b) => b.close),
-      bars.map((b) => b.adjClose),
-      bars.map((b) => b.volume),
+      // Prices travel as text: a float8 parameter cast to numeric would keep only 15 significant digits.
+      bars.map((b) => String(b.open)),
+      bars.map((b) => String(b.high)),
+      bars.map((b) => String(b.low)),
+      bars.map((b) => String(b.close)),
+      bars.map((b) => (b.adjClose === null ? null : String(b.adjClose))),
+      bars.map((b) => String(b.volume)),
     ] as never[],
   );
   return withUnchanged(bars.length, counts);

@@ -1,0 +1,186 @@
+import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.ts';
+import type { Sql } from './client.ts';
+import { JobNotFoundError } from './errors.ts';
+
+export interface NewTask {
+  assetId: number;
+  rangeStart: IsoDate;
+  rangeEnd: IsoDate;
+  /** Earliest instant the task may be fetched (plans longer than the queue's maximum delay). */
+  notBefore?: Date;
+}
+
+export interface NewJob {
+  kind: JobKind;
+  market?: string;
+  rangeStart: IsoDate;
+  rangeEnd: IsoDate;
+  assets: string[];
+  request: Record<string, unknown>;
+  tasks: NewTask[];
+}
+
+/** How many failed tasks the job's error summary lists; the rest are counted. */
+const SUMMARY_FAILURES = 50;
+
+const JOB_COLUMNS = `id, kind, status, market, range_start, range_end, assets, request, tasks_total, tasks_succeeded,
+  tasks_failed, rows_upserted, error_summary, created_at, started_at, finished_at, updated_at`;
+
+/**
+ * Records a job and all its tasks in one transaction. A job with no tasks (everything already
+ * complete) is finished at once with status success.
+ */
+export async function createJob(sql: Sql, job: NewJob): Promise<{ job: JobRun; tasks: JobTask[] }> {
+  return sql.begin(async (tx) => {
+    const [created] = await tx.unsafe<JobRun[]>(
+      `INSERT INTO job_runs (kind, market, range_start, range_end, assets, request, tasks_total, status, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::int,
+               CASE WHEN $7::int = 0 THEN 'success' ELSE 'pending' END,
+               CASE WHEN $7::int = 0 THEN now() END)
+       RETURNING ${JOB_COLUMNS}`,
+      [
+        job.kind,
+        job.market ?? null,
+        job.rangeStart,
+        job.rangeEnd,
+        job.assets,
+        JSON.stringify(job.request),
+        job.tasks.length,
+      ] as never[],
+    );
+    if (!created) throw new Error('job insert returned no row');
+    const tasks = await tx.unsafe<JobTask[]>(
+      `INSERT INTO job_tasks (job_id, asset_id, range_start, range_end, not_before)
+       SELECT $1, * FROM unnest($2::int[], $3::date[], $4::date[], $5::timestamptz[])
+       RETURNING id, job_id, asset_id, range_start, range_end, status, attempts, rows_upserted, warnings, error,
+                 not_before, started_at, finished_at`,
+      [
+        created.id,
+        job.tasks.map((t) => t.assetId),
+        job.tasks.map((t) => t.rangeStart),
+        job.tasks.map((t) => t.rangeEnd),
+        job.tasks.map((t) => t.notBefore ?? null),
+      ] as never[],
+    );
+    return { job: created, tasks };
+  }) as Promise<{ job: JobRun; tasks: JobTask[] }>;
+}
+
+/**
+ * Marks a task running and counts the attempt; the job turns running with its first task.
+ * @returns the task, or undefined when it has already ended (a redelivered message: nothing to do).
+ */
+export async function startTask(sql: Sql, taskId: number): Promise<JobTask | undefined> {
+  const [task] = await sql<JobTask[]>`
+    WITH task AS (
+      UPDATE job_tasks SET status = 'running', attempts = attempts + 1,
+             started_at = coalesce(started_at, now()), updated_at = now()
+      WHERE id = ${taskId} AND status IN ('pending', 'running')
+      RETURNING *
+    ), job AS (
+      UPDATE job_runs SET status = 'running', started_at = now(), updated_at = now()
+      WHERE id = (SELECT job_id FROM task) AND status = 'pending'
+    )
+    SELECT * FROM task`;
+  return task;
+}
+
+export interface FinishTaskResult {
+  job: JobRun;
+  /** True for exactly one caller: the one whose task was the job's last. */
+  jobFinishedNow: boolean;
+}
+
+/**
+ * Ends a task and adds it to the job's counters atomically. The job row lock serialises concurrent
+ * finishers, so counters are exact and the final status is set exactly once, by the last task.
+ * Call inside the transaction that wrote the task's bars so progress and data commit together.
+ * @returns undefined when the task had already ended (it is never counted twice).
+ */
+export async function finishTask(
+  sql: Sql,
+  taskId: number,
+  outcome: TaskOutcome,
+): Promise<FinishTaskResult | undefined> {
+  const run = async (tx: Sql) => {
+    const error = outcome.status === 'failed' ? outcome.error : null;
+    const [counted] = await tx.unsafe<JobRun[]>(
+      `WITH task AS (
+         UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::jsonb, error = $5,
+                finished_at = now(), updated_at = now()
+         WHERE id = $1 AND status IN ('pending', 'running')
+         RETURNING job_id, status, rows_upserted
+       )
+       UPDATE job_runs j SET
+         tasks_succeeded = j.tasks_succeeded + (t.status = 'success')::int,
+         tasks_failed = j.tasks_failed + (t.status = 'failed')::int,
+         rows_upserted = j.rows_upserted + t.rows_upserted,
+         updated_at = now()
+       FROM task t WHERE j.id = t.job_id
+       RETURNING j.id, j.tasks_total, j.tasks_succeeded, j.tasks_failed`,
+      [
+        taskId,
+        outcome.status,
+        outcome.rowsUpserted,
+        JSON.stringify(outcome.warnings ?? []),
+        error,
+      ] as never[],
+    );
+    if (!counted) return undefined;
+    const finished = await finishJobIfComplete(tx, counted.id);
+    return finished
+      ? { job: finished, jobFinishedNow: true }
+      : { job: await getJob(tx, counted.id), jobFinishedNow: false };
+  };
+  return 'savepoint' in sql
+    ? run(sql)
+    : (sql.begin((tx) => run(tx as unknown as Sql)) as Promise<FinishTaskResult | undefined>);
+}
+
+async function finishJobIfComplete(tx: Sql, jobId: number): Promise<JobRun | undefined> {
+  const [job] = await tx.unsafe<JobRun[]>(
+    `UPDATE job_runs SET
+       status = CASE WHEN tasks_failed = 0 THEN 'success' WHEN tasks_succeeded = 0 THEN 'failure'
+                     ELSE 'partial_failure' END,
+       finished_at = now(), updated_at = now(),
+       error_summary = CASE WHEN tasks_failed = 0 THEN NULL ELSE (
+         SELECT jsonb_build_object('failedTasks', count(*), 'failures', (
+           SELECT coalesce(jsonb_agg(f ORDER BY f.symbol), '[]') FROM (
+             SELECT a.symbol, ft.range_start AS start, ft.range_end AS end, ft.error
+             FROM job_tasks ft JOIN assets a ON a.id = ft.asset_id
+             WHERE ft.job_id = $1 AND ft.status = 'failed' ORDER BY a.symbol, ft.range_start LIMIT ${SUMMARY_FAILURES}
+           ) f))
+         FROM job_tasks WHERE job_id = $1 AND status = 'failed') END
+     WHERE id = $1 AND finished_at IS NULL AND tasks_succeeded + tasks_failed = tasks_total
+     RETURNING ${JOB_COLUMNS}`,
+    [jobId] as never[],
+  );
+  return job;
+}
+
+/** @throws JobNotFoundError when no job has this id. */
+export async function getJob(sql: Sql, jobId: number): Promise<JobRun> {
+  const [job] = await sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = $1`, [
+    jobId,
+  ] as never[]);
+  if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
+  return job;
+}
+
+/** Newest jobs first. */
+export async function listJobs(sql: Sql, limit = 20): Promise<JobRun[]> {
+  return sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_runs ORDER BY id DESC LIMIT $1`, [
+    limit,
+  ] as never[]);
+}
+
+/** A job's tasks with their asset symbol, in asset then date order. */
+export async function listTasks(sql: Sql, jobId: number): Promise<(JobTask & { symbol: string })[]> {
+  return sql<(JobTask & { symbol: string })[]>`
+    SELECT t.id, t.job_id, t.asset_id, a.symbol, t.range_start, t.range_end, t.status, t.attempts,
+           t.rows_upserted, t.warnings, t.error, t.not_before, t.started_at, t.finished_at
+    FROM job_tasks t JOIN assets a ON a.id = t.asset_id
+    WHERE t.job_id = ${jobId}
+    ORDER BY a.symbol, t.range_start`;
+}

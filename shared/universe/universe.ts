@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const assetSchema = z.object({
+  /** Our name for the asset, unique across providers (e.g. SPY, 005930.KS, KRW-BTC). */
+  symbol: z.string().regex(/^[A-Za-z0-9^=.-]{1,32}$/, 'letters, digits and ^ = . - only, at most 32'),
+  name: z.string().min(1),
+  category: z.enum(['etf', 'stock', 'index', 'crypto', 'commodity', 'fx']),
+  calendar: z.enum(['XNYS', 'XKRX', '24/7']),
+  provider: z.enum(['yahoo', 'upbit']),
+  /** What the provider calls it. */
+  providerSymbol: z.string().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
+  active: z.boolean().default(true),
+});
+export type AssetConfig = z.infer<typeof assetSchema>;
+
+export const universeSchema = z
+  .object({ assets: z.array(assetSchema).min(1) })
+  .refine(
+    (u) => new Set(u.assets.map((a) => a.symbol)).size === u.assets.length,
+    'asset symbols must be unique',
+  );
+export type Universe = z.infer<typeof universeSchema>;
+
+export const defaultUniversePath = fileURLToPath(new URL('./universe.json', import.meta.url));
+
+/** Thrown when the universe file is missing or does not match the schema; the message names the field. */
+export class UniverseError extends Error {
+  override name = 'UniverseError';
+}
+
+/**
+ * Loads and validates a universe file.
+ * @throws UniverseError naming the file and the first offending field.
+ */
+export async function loadUniverse(path: string = defaultUniversePath): Promise<Universe> {
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new UniverseError(`universe file ${path} could not be read`, { cause });
+  });
+  return parseUniverse(text, path);
+}
+
+export function parseUniverse(text: string, origin = 'universe'): Universe {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new UniverseError(`${origin} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = universeSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UniverseError(`${origin}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
