@@ -16,8 +16,10 @@ CREATE TABLE assets (
 );
 
 -- One row per asset, session and source. Prices are numeric so no float rounding is added on the way in.
+-- asset_id deliberately has no FOREIGN KEY: its per-row check cost a third of bulk-load throughput.
+-- Assets are never deleted (only deactivated) and upsertDailyBars checks each batch's asset ids at once.
 CREATE TABLE prices_daily (
-  asset_id     integer NOT NULL REFERENCES assets (id),
+  asset_id     integer NOT NULL,
   session_date date NOT NULL,
   source       text NOT NULL,
   open         numeric NOT NULL,

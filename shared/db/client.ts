@@ -2,6 +2,7 @@ import postgres from 'postgres';
 
 /** The postgres.js client type used across the db layer (a transaction or reserved connection fits too). */
 export type Sql = postgres.Sql<Record<string, never>>;
+export type Transaction = postgres.TransactionSql<Record<string, never>>;
 
 export interface SqlOptions {
   /** Pool size; Lambda wants 1-2, a local backfill more. */
@@ -29,4 +30,23 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
       date: { to: 1082, from: [1082], serialize: (d: string) => d, parse: (d: string) => d },
     },
   }) as unknown as Sql;
+}
+
+/**
+ * Runs `work` in the caller's transaction when `sql` already is one, else in a new transaction, so a
+ * db function can be used alone or as part of a larger unit of work.
+ */
+export async function inTransaction<T>(sql: Sql, work: (tx: Sql) => Promise<T>): Promise<T> {
+  if (isTransaction(sql)) return work(sql);
+  // A transaction runs the same queries as the pool; the db layer treats both as Sql.
+  return sql.begin((tx) => work(tx as unknown as Sql)) as Promise<T>;
+}
+
+export function isTransaction(sql: Sql): boolean {
+  return 'savepoint' in sql;
+}
+
+/** Runs `work` under a savepoint of the transaction `tx`, rolled back if `work` throws. */
+export async function inSavepoint<T>(tx: Sql, work: (sp: Sql) => Promise<T>): Promise<T> {
+  return (tx as unknown as Transaction).savepoint((sp) => work(sp as unknown as Sql)) as Promise<T>;
 }

@@ -17,3 +17,8 @@ export class DatabaseUnavailableError extends Error {
 export class JobNotFoundError extends Error {
   override name = 'JobNotFoundError';
 }
+
+/** Bars or tasks refer to an asset id the assets table does not have. */
+export class UnknownAssetError extends Error {
+  override name = 'UnknownAssetError';
+}

@@ -1,6 +1,6 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.ts';
-import type { Sql } from './client.ts';
+import { inTransaction, type Sql } from './client.ts';
 import { JobNotFoundError } from './errors.ts';
 
 export interface NewTask {

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DailyBar } from '#shared/domain/daily-bar.ts';
-import type { Sql } from './client.ts';
+import { inSavepoint, inTransaction, type Sql } from './client.ts';
+import { UnknownAssetError } from './errors.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -10,17 +11,18 @@ export interface UpsertResult {
   unchanged: number;
 }
 
-/** Below this, one `unnest` statement beats the fixed cost of a staging table and COPY. */
+/** Below this, one `unnest` statement beats the fixed cost of COPY. */
 const COPY_THRESHOLD = 2_000;
 /** Rows per statement for very large batches, so no single statement holds locks or memory for long. */
 const CHUNK_ROWS = 100_000;
-
 const COLUMNS = 'asset_id, session_date, source, open, high, low, close, adj_close, volume';
+const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
 
 /*
  * A conflicting row is rewritten only when a value differs, so a redelivered batch is a no-op
- * (same rows, same ingested_at) while a corrected price bumps ingested_at. Rows are inserted in key
- * order so that concurrent overlapping batches take row locks in the same order and cannot deadlock.
+ * (same rows, same ingested_at) while a corrected price bumps ingested_at. Rows go in key order so
+ * that concurrent overlapping batches take row locks in the same order and cannot deadlock.
  */
 const ON_CONFLICT = `
   ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
@@ -35,14 +37,18 @@ const ON_CONFLICT = `
 /**
  * Idempotently upserts daily bars: one statement per chunk, never a row at a time. When a batch holds
  * the same key twice the last one wins. Pass a transaction to make the upsert part of a larger unit.
+ * @throws UnknownAssetError when a bar names an asset id that is not stored (nothing is written).
  */
 export async function upsertDailyBars(sql: Sql, bars: readonly DailyBar[]): Promise<UpsertResult> {
-  const unique = lastPerKey(bars);
+  const rows = inKeyOrder(bars);
+  await assertAssetsExist(sql, rows);
   const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
-  for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
-    const chunk = unique.slice(i, i + CHUNK_ROWS);
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const chunk = rows.slice(i, i + CHUNK_ROWS);
     const result =
-      chunk.length < COPY_THRESHOLD ? await upsertByUnnest(sql, chunk) : await upsertByCopy(sql, chunk);
+      chunk.length < COPY_THRESHOLD
+        ? await upsertByUnnest(sql, chunk)
+        : await inTransaction(sql, (tx) => upsertByCopy(tx, chunk));
     total.inserted += result.inserted;
     total.updated += result.updated;
     total.unchanged += result.unchanged;
@@ -51,7 +57,7 @@ export async function upsertDailyBars(sql: Sql, bars: readonly DailyBar[]): Prom
 }
 
 async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult> {
-  const [counts] = await sql.unsafe<[{ inserted: number; updated: number }]>(
+  const [counts] = await sql.unsafe<[MergeCounts]>(
     `WITH up AS (
        INSERT INTO prices_daily (${COLUMNS})
        SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
@@ -59,9 +65,7 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
                             $9::text[]::numeric[]) AS b(${COLUMNS})
        ORDER BY 1, 2, 3
        ${ON_CONFLICT}
-     )
-     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-     FROM up`,
+     ) ${COUNT_MERGED}`,
     [
       bars.map((b) => b.assetId),
       bars.map((b) => b.sessionDate),
@@ -78,36 +82,65 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
   return withUnchanged(bars.length, counts);
 }
 
-async function upsertByCopy(sql: Sql, bars: DailyBar[]): Promise<UpsertResult> {
-  const inTransaction = async (tx: Sql) => {
-    await tx.unsafe(
-      `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
-         (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS`,
-    );
-    const sink = await tx.unsafe(`COPY prices_daily_staging (${COLUMNS}) FROM STDIN`).writable();
-    await pipeline(Readable.from(copyLines(bars)), sink);
-    const [counts] = await tx.unsafe<[{ inserted: number; updated: number }]>(
-      `WITH up AS (
-         INSERT INTO prices_daily (${COLUMNS})
-         SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3
-         ${ON_CONFLICT}
-       )
-       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-       FROM up`,
-    );
-    await tx.unsafe('TRUNCATE prices_daily_staging'); // the caller's transaction may go on to another chunk
-    return withUnchanged(bars.length, counts);
-  };
-  // A temp table and COPY need one connection throughout: reuse the caller's transaction or open one.
-  return 'savepoint' in sql ? inTransaction(sql) : sql.begin((tx) => inTransaction(tx as unknown as Sql));
+/**
+ * Large batches go through COPY. When none of the batch's assets has a stored bar in the batch's date
+ * range (a backfill of new history), the rows are copied straight into prices_daily - the physical
+ * limit. Otherwise, or when a concurrent writer gets there first, they are copied into a staging table
+ * and merged with ON CONFLICT.
+ */
+async function upsertByCopy(tx: Sql, bars: DailyBar[]): Promise<UpsertResult> {
+  if (await nothingStoredInRange(tx, bars)) {
+    try {
+      await inSavepoint(tx, (sp) => copyRows(sp, 'prices_daily', bars));
+      return { inserted: bars.length, updated: 0, unchanged: 0 };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK_DETECTED) throw error;
+    }
+  }
+  await tx.unsafe(
+    `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
+       (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS`,
+  );
+  await copyRows(tx, 'prices_daily_staging', bars);
+  const [counts] = await tx.unsafe<[MergeCounts]>(
+    `WITH up AS (
+       INSERT INTO prices_daily (${COLUMNS})
+       SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3
+       ${ON_CONFLICT}
+     ) ${COUNT_MERGED}`,
+  );
+  await tx.unsafe('TRUNCATE prices_daily_staging'); // the transaction may go on to another chunk
+  return withUnchanged(bars.length, counts);
+}
+
+async function nothingStoredInRange(sql: Sql, bars: DailyBar[]): Promise<boolean> {
+  const ids = [...new Set(bars.map((b) => b.assetId))];
+  let first = bars[0]?.sessionDate ?? '';
+  let last = first;
+  for (const b of bars) {
+    if (b.sessionDate < first) first = b.sessionDate;
+    if (b.sessionDate > last) last = b.sessionDate;
+  }
+  const [row] = await sql<{ none: boolean }[]>`
+    SELECT NOT EXISTS (
+      SELECT 1 FROM prices_daily WHERE asset_id = ANY(${ids}::int[]) AND session_date BETWEEN ${first} AND ${last}
+    ) AS none`;
+  return row?.none ?? false;
+}
+
+async function copyRows(sql: Sql, table: string, bars: DailyBar[]): Promise<void> {
+  const sink = await sql.unsafe(`COPY ${table} (${COLUMNS}) FROM STDIN`).writable();
+  await pipeline(Readable.from(copyText(bars)), sink);
 }
 
 /** COPY text format, in blocks of lines so the stream is not flooded with tiny writes. */
-function* copyLines(bars: DailyBar[]): Generator<string> {
+function* copyText(bars: DailyBar[]): Generator<string> {
   const BLOCK = 5_000;
   for (let i = 0; i < bars.length; i += BLOCK) {
     let block = '';
-    for (const b of bars.slice(i, i + BLOCK)) {
+    for (let j = i; j < Math.min(i + BLOCK, bars.length); j++) {
+      const b = bars[j] as DailyBar;
       block += `${b.assetId}\t${b.sessionDate}\t${b.source}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${
         b.adjClose ?? '\\N'
       }\t${b.volume}\n`;
@@ -116,12 +149,51 @@ function* copyLines(bars: DailyBar[]): Generator<string> {
   }
 }
 
-function lastPerKey(bars: readonly DailyBar[]): DailyBar[] {
-  const byKey = new Map<string, DailyBar>();
-  for (const bar of bars) byKey.set(`${bar.assetId}|${bar.sessionDate}|${bar.source}`, bar);
-  return byKey.size === bars.length ? [...bars] : [...byKey.values()];
+/**
+ * Stands in for a foreign key (see migration 0001): one query per batch instead of one check per row.
+ * @throws UnknownAssetError naming the ids that are not in `assets`.
+ */
+async function assertAssetsExist(sql: Sql, bars: DailyBar[]): Promise<void> {
+  const ids = [...new Set(bars.map((b) => b.assetId))];
+  if (ids.length === 0) return;
+  const missing = await sql<{ id: number }[]>`
+    SELECT id FROM unnest(${ids}::int[]) AS wanted(id) WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = wanted.id)`;
+  if (missing.length > 0) {
+    throw new UnknownAssetError(
+      `bars reference asset ids not in assets: ${missing.map((m) => m.id).join(', ')}`,
+    );
+  }
 }
 
-function withUnchanged(total: number, counts: { inserted: number; updated: number }): UpsertResult {
+/**
+ * Bars sorted by key with later duplicates winning. Callers usually pass sorted, unique bars, which a
+ * single linear scan confirms without building a map.
+ */
+function inKeyOrder(bars: readonly DailyBar[]): DailyBar[] {
+  let sorted = true;
+  for (let i = 1; i < bars.length && sorted; i++)
+    sorted = compareKey(bars[i - 1] as DailyBar, bars[i] as DailyBar) < 0;
+  if (sorted) return bars as DailyBar[];
+  const byKey = new Map<string, DailyBar>();
+  for (const bar of bars) byKey.set(`${bar.assetId}|${bar.sessionDate}|${bar.source}`, bar);
+  return [...byKey.values()].sort(compareKey);
+}
+
+function compareKey(a: DailyBar, b: DailyBar): number {
+  if (a.assetId !== b.assetId) return a.assetId - b.assetId;
+  if (a.sessionDate !== b.sessionDate) return a.sessionDate < b.sessionDate ? -1 : 1;
+  return a.source === b.source ? 0 : a.source < b.source ? -1 : 1;
+}
+
+interface MergeCounts {
+  inserted: number;
+  updated: number;
+}
+
+const COUNT_MERGED = `
+  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
+  FROM up`;
+
+function withUnchanged(total: number, counts: MergeCounts): UpsertResult {
   return { ...counts, unchanged: total - counts.inserted - counts.updated };
 }

@@ -84,6 +84,12 @@ describe('upsertDailyBars', () => {
     expect((await pricesChecksum(db.sql)).rows).toBe(expected.size);
   });
 
+  it('refuses bars of an unknown asset and writes none of the batch', async () => {
+    const bars = makeBars([...assets.slice(0, 1), { id: 99_999 }], ['2024-03-04']);
+    await expect(upsertDailyBars(db.sql, bars)).rejects.toThrow(/asset ids not in assets: 99999/);
+    expect((await pricesChecksum(db.sql)).rows).toBe(0);
+  });
+
   it('rejects an insane bar at the database too, as a last line of defence', async () => {
     const [bar] = makeBars(assets.slice(0, 1), ['2024-03-04']);
     if (!bar) throw new Error('no bar');

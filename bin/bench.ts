@@ -1,0 +1,30 @@
+import { Command, Option } from 'commander';
+import type { Suite, SuiteResult } from '#test/bench/harness.ts';
+import { upsertSuite } from '#test/bench/upsert.bench.ts';
+
+const suites: Record<string, Suite> = {
+  upsert: upsertSuite,
+};
+
+const program = new Command('bench')
+  .description(
+    'Runs the benchmarks. Each suite measures the product against a baseline in the same run and reports ratios;\n' +
+      'the last line printed is one JSON object keyed by suite name.',
+  )
+  .addOption(new Option('--suite <name>', 'run only this suite').choices(Object.keys(suites)))
+  .option('--json', 'print only the JSON line on stdout (progress goes to stderr)', false)
+  .action(async (options: { suite?: string; json: boolean }) => {
+    const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+    const selected = options.suite ? [options.suite] : Object.keys(suites);
+    const results: Record<string, SuiteResult> = {};
+    for (const name of selected) {
+      const suite = suites[name];
+      if (suite) results[name] = await suite(log);
+    }
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+  });
+
+await program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).message}\n`);
+  process.exit(1);
+});

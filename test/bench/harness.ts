@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSql, type Sql } from '#shared/db/client.ts';
+import { startLocalPostgres } from '#shared/db/local-postgres.ts';
+import { migrate } from '#shared/db/migrations.ts';
+
+export type SuiteResult = Record<string, number | string | boolean>;
+export type Suite = (log: (line: string) => void) => Promise<SuiteResult>;
+
+/**
+ * A fresh, migrated PostgreSQL with default (durable) settings for one suite, removed afterwards.
+ * Baselines run on the same server in the same run, so the ratios compare like with like.
+ */
+export async function withBenchDatabase<T>(work: (sql: Sql) => Promise<T>, pool = 10): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), 'market-data-bench-'));
+  const cluster = await startLocalPostgres({ dataDir: join(root, 'pg') });
+  const sql = createSql(cluster.url, { max: pool });
+  try {
+    await migrate(sql);
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+    await cluster.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Seconds taken by `work`. */
+export async function seconds(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Sql } from '#shared/db/client.ts';
+import { upsertDailyBars } from '#shared/db/prices.ts';
+import type { DailyBar } from '#shared/domain/daily-bar.ts';
+import { days, makeBars, seedAssets } from '#test/support/fixtures.ts';
+import { round, type Suite, seconds, withBenchDatabase } from './harness.ts';
+
+const ASSETS = 500;
+const SESSIONS = 756; // three years of trading days
+const PER_ROW_SAMPLE = 3_000;
+/** How many bars each upsert call carries: a 3-year backfill of 50 assets, as a bulk loader would send. */
+const BATCH = 50 * SESSIONS;
+
+/**
+ * Suite `upsert`: 378,000 bars upserted fresh and again (all conflicts), against a raw COPY into an empty
+ * identical table (the physical limit) and a sampled per-row INSERT ... ON CONFLICT (the seeds' way).
+ */
+export const upsertSuite: Suite = (log) =>
+  withBenchDatabase(async (sql) => {
+    const assets = await seedAssets(sql, ASSETS);
+    const bars = makeBars(assets, days('2021-01-01', SESSIONS));
+    log(`upsert: ${bars.length} rows (${ASSETS} assets x ${SESSIONS} sessions)`);
+    await sql`CREATE TABLE prices_copy (LIKE prices_daily INCLUDING ALL)`;
+    await sql`CREATE TABLE prices_per_row (LIKE prices_daily INCLUDING ALL)`;
+
+    const copy = await seconds(() => copyInto(sql, 'prices_copy', bars));
+    log(`  raw COPY into an empty table: ${rate(bars.length, copy)} rows/s`);
+    const fresh = await seconds(() => upsertInBatches(sql, bars));
+    log(`  upsert, fresh: ${rate(bars.length, fresh)} rows/s`);
+    const conflict = await seconds(() => upsertInBatches(sql, bars));
+    log(`  upsert, all conflicts: ${rate(bars.length, conflict)} rows/s`);
+    const sample = bars.slice(0, PER_ROW_SAMPLE);
+    const perRow = await seconds(() => insertPerRow(sql, sample));
+    log(`  per-row INSERT ... ON CONFLICT (${sample.length} sampled): ${rate(sample.length, perRow)} rows/s`);
+
+    const [{ stored }] = await sql<[{ stored: number }]>`SELECT count(*)::int AS stored FROM prices_daily`;
+    if (stored !== bars.length)
+      throw new Error(`upsert bench stored ${stored} rows, expected ${bars.length}`);
+    return {
+      rows: bars.length,
+      copyRowsPerSec: rate(bars.length, copy),
+      upsertFreshRowsPerSec: rate(bars.length, fresh),
+      upsertConflictRowsPerSec: rate(bars.length, conflict),
+      perRowRowsPerSec: rate(sample.length, perRow),
+      ratioVsCopyFresh: round(copy / fresh),
+      ratioVsCopyConflict: round(copy / conflict),
+      speedupVsPerRow: round(perRow / sample.length / (fresh / bars.length), 1),
+    };
+  });
+
+async function upsertInBatches(sql: Sql, bars: DailyBar[]): Promise<void> {
+  for (let i = 0; i < bars.length; i += BATCH) await upsertDailyBars(sql, bars.slice(i, i + BATCH));
+}
+
+/** The same text the product streams, built the same way, so only the database side differs. */
+async function copyInto(sql: Sql, table: string, bars: DailyBar[]): Promise<void> {
+  const sink = await sql
+    .unsafe(
+      `COPY ${table} (asset_id, session_date, source, open, high, low, close, adj_close, volume) FROM STDIN`,
+    )
+    .writable();
+  await pipeline(Readable.from(copyText(bars)), sink);
+}
+
+function* copyText(bars: DailyBar[]): Generator<string> {
+  for (let i = 0; i < bars.length; i += 5_000) {
+    let block = '';
+    for (const b of bars.slice(i, i + 5_000)) {
+      block += `${b.assetId}\t${b.sessionDate}\t${b.source}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.adjClose}\t${b.volume}\n`;
+    }
+    yield block;
+  }
+}
+
+async function insertPerRow(sql: Sql, bars: DailyBar[]): Promise<void> {
+  for (const b of bars) {
+    await sql`
+      INSERT INTO prices_per_row (asset_id, session_date, source, open, high, low, close, adj_close, volume)
+      VALUES (${b.assetId}, ${b.sessionDate}, ${b.source}, ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.adjClose},
+              ${b.volume})
+      ON CONFLICT (asset_id, session_date, source) DO UPDATE SET close = EXCLUDED.close, ingested_at = now()`;
+  }
+}
+
+function rate(rows: number, secs: number): number {
+  return Math.round(rows / secs);
+}
