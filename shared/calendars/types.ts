@@ -13,6 +13,11 @@ export interface ExchangeCalendar {
   readonly timezone: string;
   readonly firstDate: IsoDate;
   readonly lastDate: IsoDate;
+  /**
+   * How long after a session's close its final daily bar can be expected from providers (they
+   * publish some time after the close); `expectedLastSession` adds it to every close.
+   */
+  readonly publicationLagMs: number;
   isSession(date: IsoDate): boolean;
   /** Sessions in [start, end], both inclusive, ascending. */
   sessionsBetween(start: IsoDate, end: IsoDate): IsoDate[];

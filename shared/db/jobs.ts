@@ -133,9 +133,7 @@ export async function finishTask(
       ? { job: finished, jobFinishedNow: true }
       : { job: await getJob(tx, counted.id), jobFinishedNow: false };
   };
-  return 'savepoint' in sql
-    ? run(sql)
-    : (sql.begin((tx) => run(tx as unknown as Sql)) as Promise<FinishTaskResult | undefined>);
+  return inTransaction(sql, run);
 }
 
 async function finishJobIfComplete(tx: Sql, jobId: number): Promise<JobRun | undefined> {
