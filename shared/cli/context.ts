@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import type { Config } from '#shared/config.ts';
+import { type Database, openDatabase } from '#shared/db/database.ts';
+
+/**
+ * Opens the database a CLI command works on (DATABASE_URL, or the embedded cluster under DATA_DIR),
+ * runs the command and always closes it, stopping the embedded server if this process started it.
+ */
+export async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: join(config.DATA_DIR, 'postgres'),
+    applicationName: 'market-data-cli',
+  });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Process configuration, parsed once from the environment at start-up. */
+const configSchema = z.object({
+  /** Any PostgreSQL; when unset, local runs start the embedded cluster in DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Where the embedded PostgreSQL keeps its data (git-ignored). */
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown when the environment is missing or has a malformed setting; the message names it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** @throws ConfigError naming the first bad variable and what it should look like. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`environment variable ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
