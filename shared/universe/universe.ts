@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import defaultUniverseJson from './universe.json' with { type: 'json' };
 
 export const assetSchema = z.object({
   /** Our name for the asset, unique across providers (e.g. SPY, 005930.KS, KRW-BTC). */
@@ -24,18 +24,19 @@ export const universeSchema = z
   );
 export type Universe = z.infer<typeof universeSchema>;
 
-export const defaultUniversePath = fileURLToPath(new URL('./universe.json', import.meta.url));
-
 /** Thrown when the universe file is missing or does not match the schema; the message names the field. */
 export class UniverseError extends Error {
   override name = 'UniverseError';
 }
 
 /**
- * Loads and validates a universe file.
+ * Loads and validates a universe file, or the default universe (shared/universe/universe.json, bundled
+ * into the code so a Lambda needs no file) when no path is given.
  * @throws UniverseError naming the file and the first offending field.
  */
-export async function loadUniverse(path: string = defaultUniversePath): Promise<Universe> {
+export async function loadUniverse(path?: string): Promise<Universe> {
+  if (path === undefined)
+    return parseUniverse(JSON.stringify(defaultUniverseJson), 'shared/universe/universe.json');
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
     throw new UniverseError(`universe file ${path} could not be read`, { cause });
   });
