@@ -1,0 +1,62 @@
+import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { FetchRequest } from './request.ts';
+
+export type ProviderName = 'yahoo' | 'upbit';
+
+/**
+ * One session of OHLCV as the provider reported it (the ingest use case adds the asset id). A price or
+ * volume the provider left empty on an otherwise populated bar is NaN, so that validation rejects and
+ * records the row instead of it vanishing here.
+ */
+export interface ProviderBar {
+  /** Exchange-local trading date, never the UTC date of the bar's timestamp. */
+  sessionDate: IsoDate;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** Split and dividend adjusted close; null where the provider has none (Upbit). Changes over time. */
+  adjClose: number | null;
+  volume: number;
+}
+
+/** A split effective at the open of `sessionDate`: `numerator` new shares for `denominator` old ones. */
+export interface ProviderSplit {
+  sessionDate: IsoDate;
+  numerator: number;
+  denominator: number;
+}
+
+/** A cash dividend per share whose ex-date is `sessionDate`. */
+export interface ProviderDividend {
+  sessionDate: IsoDate;
+  amount: number;
+}
+
+/** Everything a fetch can come to. Only a bug (a bad request) throws. */
+export type FetchOutcome =
+  | {
+      kind: 'ok';
+      /** Ascending by session date, one per date, all within [start, end]. */
+      bars: ProviderBar[];
+      splits: ProviderSplit[];
+      dividends: ProviderDividend[];
+      /** Bars in range that the provider listed with no prices at all (Yahoo does), left out of `bars`. */
+      droppedNullBars: number;
+      /** HTTP requests made, retries and pages included. */
+      requests: number;
+    }
+  | { kind: 'not-found'; reason: string }
+  | { kind: 'rate-limited'; retryAfterMs: number; reason: string }
+  | { kind: 'failed'; reason: string; retryable: boolean }
+  | { kind: 'invalid-response'; reason: string };
+
+/** A source of daily bars. */
+export interface PriceProvider {
+  readonly name: ProviderName;
+  /**
+   * Fetches the daily bars of `request.symbol` whose session dates fall in [start, end], both inclusive.
+   * Throws InvalidFetchRequestError for a malformed request; every provider or network failure is an outcome.
+   */
+  fetchDailyBars(request: FetchRequest): Promise<FetchOutcome>;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { summariseIssues } from '#shared/http/errors.ts';
+import { parseJson } from '../outcomes.ts';
+
+/* Day candles: newest first, times without offset. Unused fields (kst time, turnover, change) are ignored. */
+const dayCandleSchema = z.object({
+  market: z.string(),
+  /** UTC start of the day candle; the day boundary is 00:00 UTC (09:00 KST). */
+  candle_date_time_utc: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T00:00:00$/, 'expected a day start yyyy-MM-ddT00:00:00'),
+  opening_price: z.number(),
+  high_price: z.number(),
+  low_price: z.number(),
+  trade_price: z.number(),
+  candle_acc_trade_volume: z.number(),
+});
+
+export type DayCandle = z.infer<typeof dayCandleSchema>;
+
+const errorBodySchema = z.object({
+  error: z.object({ name: z.union([z.string(), z.number()]), message: z.string() }),
+});
+
+/**
+ * Reads one page of day candles for `market` requested with `to = cursor` (exclusive, UTC, no suffix).
+ * Checks what pagination relies on: every candle is the requested market, strictly older than the cursor,
+ * newest first. Never throws; a bad page comes back with the reason.
+ */
+export function readCandlePage(
+  body: string,
+  market: string,
+  cursor: string,
+): { ok: true; candles: DayCandle[] } | { ok: false; reason: string } {
+  const bad = (reason: string) => ({ ok: false as const, reason });
+  const json = parseJson(body);
+  if (!json.ok) return bad(`body is not JSON (${json.error}; ${body.length} bytes)`);
+  const parsed = z.array(dayCandleSchema).safeParse(json.value);
+  if (!parsed.success) return bad(`unexpected candle shape: ${summariseIssues(parsed.error)}`);
+  let previous = cursor;
+  for (const [i, candle] of parsed.data.entries()) {
+    const at = candle.candle_date_time_utc;
+    if (candle.market !== market) return bad(`candle ${i} is for ${candle.market}, not ${market}`);
+    // Without this a server that ignores `to` would make the pagination loop forever.
+    if (at >= previous) return bad(`candle ${i} at ${at} is not older than ${previous}`);
+    previous = at;
+  }
+  return { ok: true, candles: parsed.data };
+}
+
+/** Upbit's own words from an error body (`{"error":{"name","message"}}`), or null when it is not one. */
+export function upbitErrorText(body: string): string | null {
+  const json = parseJson(body);
+  const parsed = json.ok ? errorBodySchema.safeParse(json.value) : null;
+  return parsed?.success ? `${parsed.data.error.name}: ${parsed.data.error.message}` : null;
+}

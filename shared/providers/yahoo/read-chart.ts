@@ -1,0 +1,119 @@
+import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import { summariseIssues } from '#shared/http/errors.ts';
+import { localDateAt } from '../dates.ts';
+import { parseJson } from '../outcomes.ts';
+import type { FetchOutcome, ProviderBar } from '../types.ts';
+import { type ChartResult, chartResponseSchema } from './chart-schema.ts';
+
+export interface ChartRange {
+  start: IsoDate;
+  end: IsoDate;
+  /** Used only when Yahoo's meta names no exchange timezone. */
+  timezone?: string;
+}
+
+const PRICE_SERIES = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * Turns a 200 chart body into bars, splits and dividends whose exchange-local session dates lie in
+ * `range`. Never throws: a body that is not JSON, has the wrong shape or inconsistent series is an
+ * `invalid-response` with a reason a person can act on; a `chart.error` is `not-found` or `failed`.
+ */
+export function readChart(body: string, range: ChartRange, requests: number): FetchOutcome {
+  const json = parseJson(body);
+  if (!json.ok) return invalid(`body is not JSON (${json.error}; ${body.length} bytes)`);
+  const parsed = chartResponseSchema.safeParse(json.value);
+  if (!parsed.success) return invalid(`unexpected chart shape: ${summariseIssues(parsed.error)}`);
+  const { result, error } = parsed.data.chart;
+  if (error !== null) {
+    const reason = `${error.code}: ${error.description}`;
+    return error.code === 'Not Found'
+      ? { kind: 'not-found', reason }
+      : { kind: 'failed', reason, retryable: false };
+  }
+  const chart = result?.[0];
+  if (chart === undefined) return invalid('chart.result is empty and chart.error is null');
+  const zone = chart.meta.exchangeTimezoneName ?? range.timezone;
+  if (zone === undefined) {
+    return invalid('meta.exchangeTimezoneName is missing and the request named no timezone');
+  }
+  try {
+    localDateAt(0, zone);
+  } catch {
+    return invalid(`meta.exchangeTimezoneName "${zone}" is not a known IANA timezone`);
+  }
+  const problem = inconsistency(chart);
+  return problem === null ? collect(chart, zone, range, requests) : invalid(problem);
+}
+
+function collect(chart: ChartResult, zone: string, range: ChartRange, requests: number): FetchOutcome {
+  const inRange = (date: IsoDate) => date >= range.start && date <= range.end;
+  const quote = chart.indicators.quote[0] ?? {};
+  const adjclose = chart.indicators.adjclose?.[0]?.adjclose;
+  // Keyed by date, last one winning: during a session Yahoo may list the live bar a second time.
+  const bars = new Map<IsoDate, ProviderBar>();
+  let droppedNullBars = 0;
+  (chart.timestamp ?? []).forEach((timestamp, i) => {
+    const sessionDate = localDateAt(timestamp, zone);
+    if (!inRange(sessionDate)) return;
+    const at = (series: (number | null)[] | undefined) => series?.[i] ?? Number.NaN;
+    const prices = [quote.open?.[i], quote.high?.[i], quote.low?.[i], quote.close?.[i]];
+    if (prices.every((p) => p === null || p === undefined)) {
+      droppedNullBars++; // Yahoo keeps a timestamp for days it has no data for
+      return;
+    }
+    bars.set(sessionDate, {
+      sessionDate,
+      open: at(quote.open),
+      high: at(quote.high),
+      low: at(quote.low),
+      close: at(quote.close),
+      adjClose: adjclose?.[i] ?? null,
+      volume: at(quote.volume),
+    });
+  });
+  const dated = <T extends { date: number }>(events: Record<string, T> | undefined) =>
+    Object.values(events ?? {})
+      .map((event) => ({ event, sessionDate: localDateAt(event.date, zone) }))
+      .filter(({ sessionDate }) => inRange(sessionDate))
+      .sort((a, b) => a.sessionDate.localeCompare(b.sessionDate));
+  return {
+    kind: 'ok',
+    bars: [...bars.values()].sort((a, b) => a.sessionDate.localeCompare(b.sessionDate)),
+    splits: dated(chart.events?.splits).map(({ event, sessionDate }) => ({
+      sessionDate,
+      numerator: event.numerator,
+      denominator: event.denominator,
+    })),
+    dividends: dated(chart.events?.dividends).map(({ event, sessionDate }) => ({
+      sessionDate,
+      amount: event.amount,
+    })),
+    droppedNullBars,
+    requests,
+  };
+}
+
+/** Why the series cannot be read bar by bar (e.g. a truncated array), or null when they can. */
+function inconsistency(chart: ChartResult): string | null {
+  const count = chart.timestamp?.length ?? 0;
+  if (count === 0) return null; // an empty range: Yahoo sends `quote: [{}]` and nothing else
+  const granularity = chart.meta.dataGranularity;
+  if (granularity !== undefined && granularity !== '1d') return `bars are ${granularity}, not 1d`;
+  const quote = chart.indicators.quote[0] ?? {};
+  for (const name of PRICE_SERIES) {
+    const length = quote[name]?.length;
+    if (length !== count) {
+      return `indicators.quote[0].${name} has ${length ?? 'no'} values for ${count} timestamps`;
+    }
+  }
+  const adjclose = chart.indicators.adjclose?.[0]?.adjclose;
+  if (adjclose !== undefined && adjclose.length !== count) {
+    return `indicators.adjclose[0].adjclose has ${adjclose.length} values for ${count} timestamps`;
+  }
+  return null;
+}
+
+function invalid(reason: string): FetchOutcome {
+  return { kind: 'invalid-response', reason };
+}
