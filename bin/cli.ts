@@ -1,26 +1,46 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
+import { jobsCommand } from '#shared/cli/jobs-command.ts';
 import { createOutput, type Output } from '#shared/cli/output.ts';
+import {
+  backfillCommand,
+  calendarCommand,
+  freshnessCommand,
+  startCommand,
+} from '#shared/cli/pipeline-commands.ts';
 import { type Config, loadConfig } from '#shared/config.ts';
 
-const EXIT_CODES = `
+const HELP_AFTER = `
+Examples:
+  npm start -- --offline                                   daily collection against the local market server
+  npm run cli -- backfill --start 2024-01-01 --end 2024-12-31 --assets SPY,KRW-BTC
+  npm run cli -- backfill --retry-failed 42                re-run only the failed tasks of job 42
+  npm run cli -- jobs 42 --watch                           follow a job's progress
+  npm run cli -- calendar --calendar XKRX --start 2025-01-01 --end 2025-01-31
+
+Without DATABASE_URL the commands use an embedded PostgreSQL in .data/ (see .env.example).
+
 Exit codes:
   0  success
-  1  the operation ran and failed (job failed, drift found, stale data...)
+  1  the operation ran and failed (a job failed, data is stale, schema drift...)
   2  bad input or configuration: nothing was changed`;
 
-type Action = (config: Config, out: Output) => Promise<number>;
-
 /** Wraps a command: parse config, run, map errors to a one-line message and an exit code. */
-function run(action: Action) {
-  return async (_options: unknown, command: Command) => {
-    const { json } = command.optsWithGlobals<{ json: boolean }>();
-    const out = createOutput(json);
+function run<F>(action: (config: Config, out: Output, flags: F) => Promise<number>) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const flags = {
+      ...command.optsWithGlobals(),
+      id: typeof args[0] === 'string' ? args[0] : undefined,
+    } as F & {
+      json: boolean;
+    };
+    const out = createOutput(flags.json);
     try {
-      process.exitCode = await action(loadConfig(), out);
+      process.exitCode = await action(loadConfig(), out, flags);
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      process.stderr.write(`${command.name()}: ${message}\n`);
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`${command.name()}: ${message.split('\n')[0]}\n`);
       process.exitCode = isInputError(error) ? 2 : 1;
     }
   };
@@ -30,20 +50,61 @@ function isInputError(error: unknown): boolean {
   return error instanceof Error && ['ConfigError', 'UniverseError', 'InputError'].includes(error.name);
 }
 
+const offline = new Option('--offline', 'use the local market server instead of Yahoo and Upbit').default(
+  false,
+);
+
 const program = new Command('market-data')
   .description(
     'Daily OHLCV for US, KRX and crypto markets into PostgreSQL: the same pipeline as on AWS, run locally.',
   )
   .option('--json', 'print one machine-readable JSON result on stdout', false)
-  .addHelpText('after', EXIT_CODES)
+  .addHelpText('after', HELP_AFTER)
   .showHelpAfterError()
   // Usage errors (unknown command or option, missing value) are bad input: exit 2, like the rest.
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
-  .description('the main job: migrate the database and report its status')
-  .action(run(statusCommand));
+  .description('the main job: migrate, collect the last sessions of every market, ingest, report freshness')
+  .addOption(offline)
+  .action(run(startCommand));
+program
+  .command('backfill')
+  .description(
+    'fetch a date range for some or all assets (chunked per asset), or retry the failed tasks of a job',
+  )
+  .option('--start <date>', 'first date, YYYY-MM-DD')
+  .option('--end <date>', 'last date, YYYY-MM-DD (clipped to the last completed session)')
+  .option('--assets <symbols>', 'comma-separated symbols (default: every active asset)')
+  .option('--dry-run', 'print the plan; write and fetch nothing', false)
+  .option('--skip-existing', 'skip chunks that already have a bar for every session', false)
+  .option('--retry-failed <job>', 're-run only the failed tasks of this job')
+  .addOption(offline)
+  .action(run(backfillCommand));
+program
+  .command('jobs [id]')
+  .description('list the newest jobs, or show one job with per-task progress')
+  .option('--watch', 'refresh until the job ends', false)
+  .option('--limit <n>', 'how many jobs to list', '20')
+  .action(run(jobsCommand));
+program
+  .command('freshness')
+  .description('latest stored session per asset vs. its exchange calendar (exit 1 when stale)')
+  .option('--repair', 'start and run a repair job for the missing ranges', false)
+  .addOption(offline)
+  .action(run(freshnessCommand));
+program
+  .command('calendar')
+  .description('the trading sessions of a calendar between two dates')
+  .requiredOption('--calendar <id>', 'XNYS, XKRX or 24/7')
+  .requiredOption('--start <date>', 'first date, YYYY-MM-DD')
+  .requiredOption('--end <date>', 'last date, YYYY-MM-DD')
+  .action(
+    run((_config, out, flags: { calendar: string; start: string; end: string }) =>
+      calendarCommand(out, flags),
+    ),
+  );
 program
   .command('status')
   .description('migrate, sync the asset universe and summarise what is stored')

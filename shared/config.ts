@@ -6,7 +6,14 @@ const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded PostgreSQL keeps its data (git-ignored). */
   DATA_DIR: z.string().min(1).default('.data'),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Log lines on stderr; the CLI defaults to WARN so its own output stays readable. */
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
+  /** Local runs only (AWS reads it from Secrets Manager). Alerts are logged when unset. */
+  DISCORD_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+  YAHOO_BASE_URL: z.url().optional(),
+  UPBIT_BASE_URL: z.url().optional(),
+  /** Longest backfill range in calendar days. */
+  MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,5 +1,6 @@
 import type { AssetConfig } from '#shared/universe/universe.ts';
 import type { Sql } from './client.ts';
+import { UnknownAssetError } from './errors.ts';
 
 /** An asset as stored: its configuration plus the database id that bars and tasks reference. */
 export interface Asset extends AssetConfig {
@@ -60,4 +61,12 @@ export async function listAssets(sql: Sql, filter: AssetFilter = {}): Promise<As
       AND (${filter.calendar ?? null}::text IS NULL OR calendar = ${filter.calendar ?? null})
       AND (${filter.symbols === undefined} OR symbol = ANY(${(filter.symbols ?? []) as string[]}))
     ORDER BY symbol`;
+}
+
+/** @throws UnknownAssetError when no asset has this id. */
+export async function getAsset(sql: Sql, id: number): Promise<Asset> {
+  const [asset] = await sql<Asset[]>`
+    SELECT id, symbol, name, category, calendar, provider, provider_symbol, currency, active FROM assets WHERE id = ${id}`;
+  if (!asset) throw new UnknownAssetError(`asset id ${id} does not exist`);
+  return asset;
 }

@@ -182,3 +182,28 @@ export async function listTasks(sql: Sql, jobId: number): Promise<(JobTask & { s
     WHERE t.job_id = ${jobId}
     ORDER BY a.symbol, t.range_start`;
 }
+
+/** Notes why a running task is being retried later (rate limit, transient error) without ending it. */
+export async function noteTaskRetry(sql: Sql, taskId: number, reason: string): Promise<void> {
+  await sql`
+    UPDATE job_tasks SET error = ${reason}, updated_at = now()
+    WHERE id = ${taskId} AND status IN ('pending', 'running')`;
+}
+
+/** The failed tasks of a job, to plan a retry of just those. */
+export async function failedTasks(sql: Sql, jobId: number): Promise<JobTask[]> {
+  return sql<JobTask[]>`
+    SELECT id, job_id, asset_id, range_start, range_end, status, attempts, rows_upserted, warnings, error,
+           not_before, started_at, finished_at
+    FROM job_tasks WHERE job_id = ${jobId} AND status = 'failed' ORDER BY asset_id, range_start`;
+}
+
+/** @throws JobNotFoundError when no task has this id. */
+export async function getTask(sql: Sql, taskId: number): Promise<JobTask> {
+  const [task] = await sql<JobTask[]>`
+    SELECT id, job_id, asset_id, range_start, range_end, status, attempts, rows_upserted, warnings, error,
+           not_before, started_at, finished_at
+    FROM job_tasks WHERE id = ${taskId}`;
+  if (!task) throw new JobNotFoundError(`task ${taskId} does not exist`);
+  return task;
+}

@@ -1,0 +1,159 @@
+import { getCalendar } from '#shared/calendars/index.ts';
+import type { CalendarId } from '#shared/calendars/types.ts';
+import type { Config } from '#shared/config.ts';
+import { getJob } from '#shared/db/jobs.ts';
+import { InputError } from '#shared/domain/errors.ts';
+import type { JobRun } from '#shared/domain/job.ts';
+import { checkFreshness, type FreshnessReport } from '#shared/usecases/freshness.ts';
+import { planBackfill } from '#shared/usecases/plan-backfill.ts';
+import { collectMarket } from '#shared/usecases/plan-collection.ts';
+import { type Output, table } from './output.ts';
+import { withPipeline } from './pipeline-context.ts';
+import { withJobProgress } from './progress.ts';
+
+const MARKETS: CalendarId[] = ['XNYS', 'XKRX', '24/7'];
+
+/** `start`: the daily job. Collect every market's recent sessions, ingest them, report freshness. */
+export async function startCommand(
+  config: Config,
+  out: Output,
+  flags: { offline: boolean },
+): Promise<number> {
+  return withPipeline(config, flags, async (runtime, { sql, location }) => {
+    out.info(`database: ${location}${flags.offline ? ' | providers: local market server (--offline)' : ''}`);
+    const collections = [];
+    for (const market of MARKETS) collections.push(await collectMarket(runtime.deps, market));
+    const jobIds = collections.map((c) => c.jobId);
+    out.info(
+      `collecting ${collections.reduce((n, c) => n + c.tasks, 0)} tasks in ${jobIds.length} jobs (${jobIds.join(', ')})`,
+    );
+    const drained = await withJobProgress(sql, jobIds, !out.json, () => runtime.drain());
+    const jobs = await Promise.all(jobIds.map((id) => getJob(sql, id)));
+    const freshness = await checkFreshness(runtime.deps);
+    const ok = jobs.every((j) => j.status === 'success') && freshness.stale === 0;
+    out.result({ ok, jobs, freshness, queue: drained }, () =>
+      [jobsTable(jobs), '', freshnessText(freshness)].join('\n'),
+    );
+    return ok ? 0 : 1;
+  });
+}
+
+export interface BackfillFlags {
+  start?: string;
+  end?: string;
+  assets?: string;
+  dryRun: boolean;
+  skipExisting: boolean;
+  retryFailed?: string;
+  offline: boolean;
+}
+
+/** `backfill`: plan a date range (or the failed tasks of a job), ingest it, report the job. */
+export async function backfillCommand(config: Config, out: Output, flags: BackfillFlags): Promise<number> {
+  const request = {
+    start: flags.start,
+    end: flags.end,
+    assets: flags.assets
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dryRun: flags.dryRun,
+    skipExisting: flags.skipExisting,
+    retryFailedOf:
+      flags.retryFailed === undefined ? undefined : positiveInt(flags.retryFailed, '--retry-failed'),
+  };
+  return withPipeline(config, flags, async (runtime, { sql }) => {
+    const plan = await planBackfill(runtime.deps, request);
+    if (plan.jobId === null) {
+      out.result(plan, (p) =>
+        [
+          `dry run: ${p.tasks.length} tasks, ${p.skipped} chunks already complete; nothing was written`,
+          table([
+            ['asset', 'start', 'end', 'sessions'],
+            ...p.tasks.map((t) => [t.symbol, t.start, t.end, t.sessions]),
+          ]),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    const jobId = plan.jobId;
+    out.info(`job ${jobId}: ${plan.tasks.length} tasks (${plan.skipped} chunks skipped as complete)`);
+    await withJobProgress(sql, [jobId], !out.json, () => runtime.drain());
+    const job = await getJob(sql, jobId);
+    out.result({ job, skipped: plan.skipped }, ({ job }) => jobsTable([job]));
+    return job.status === 'success' ? 0 : 1;
+  });
+}
+
+/** `freshness`: latest stored session per asset against its calendar; exit 1 when anything is stale. */
+export async function freshnessCommand(
+  config: Config,
+  out: Output,
+  flags: { offline: boolean; repair: boolean },
+): Promise<number> {
+  return withPipeline(config, flags, async (runtime, { sql }) => {
+    runtime.deps.settings.autoRepair = flags.repair;
+    const report = await checkFreshness(runtime.deps);
+    if (report.repairJobId)
+      await withJobProgress(sql, [report.repairJobId], !out.json, () => runtime.drain());
+    out.result(report, freshnessText);
+    return report.stale === 0 ? 0 : 1;
+  });
+}
+
+/** `calendar`: the sessions of one exchange calendar between two dates. */
+export async function calendarCommand(
+  out: Output,
+  flags: { calendar: string; start: string; end: string },
+): Promise<number> {
+  if (!MARKETS.includes(flags.calendar as CalendarId)) {
+    throw new InputError(
+      `calendar: unknown calendar ${JSON.stringify(flags.calendar)}; use one of ${MARKETS.join(', ')}`,
+    );
+  }
+  for (const [name, value] of [
+    ['--start', flags.start],
+    ['--end', flags.end],
+  ] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new InputError(`calendar: ${name} ${JSON.stringify(value)} is not a date YYYY-MM-DD`);
+    }
+  }
+  const sessions = getCalendar(flags.calendar as CalendarId).sessionsBetween(flags.start, flags.end);
+  out.result({ calendar: flags.calendar, start: flags.start, end: flags.end, sessions }, (r) =>
+    [...r.sessions, `${r.sessions.length} sessions`].join('\n'),
+  );
+  return 0;
+}
+
+export function jobsTable(jobs: readonly JobRun[]): string {
+  return table([
+    ['job', 'kind', 'market', 'range', 'status', 'tasks ok/failed/total', 'rows'],
+    ...jobs.map((j) => [
+      j.id,
+      j.kind,
+      j.market ?? '-',
+      `${j.rangeStart}..${j.rangeEnd}`,
+      j.status,
+      `${j.tasksSucceeded}/${j.tasksFailed}/${j.tasksTotal}`,
+      j.rowsUpserted,
+    ]),
+  ]);
+}
+
+function freshnessText(report: FreshnessReport): string {
+  return [
+    `freshness at ${report.checkedAt}: ${report.ok} OK, ${report.stale} STALE`,
+    table([
+      ['asset', 'calendar', 'latest', 'expected', 'status'],
+      ...report.assets.map((a) => [a.symbol, a.calendar, a.latest ?? '-', a.expected, a.status]),
+    ]),
+    ...(report.repairJobId ? [`repair job ${report.repairJobId} started`] : []),
+  ].join('\n');
+}
+
+export function positiveInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InputError(`${flag}: expected a positive whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}

@@ -1,0 +1,53 @@
+import type { Config } from '#shared/config.ts';
+import type { Database } from '#shared/db/database.ts';
+import { createLocalLog } from '#shared/local/adapters.ts';
+import { LocalRuntime } from '#shared/local/runtime.ts';
+import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
+import type { PipelineSettings } from '#shared/usecases/deps.ts';
+import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
+import { withDatabase } from './context.ts';
+
+export interface PipelineFlags {
+  offline: boolean;
+}
+
+/**
+ * Offline, the local market server stands in for Yahoo and Upbit. It allows more requests per second
+ * than the real services, so local runs are quick; the budgets stay below its Upbit limit.
+ */
+const OFFLINE_BUDGETS: PipelineSettings['providerBudgets'] = { yahoo: 200, upbit: 80 };
+const OFFLINE_UPBIT_LIMIT = 100;
+
+/**
+ * Opens the database (migrated, universe synced), starts the local market server when offline, and
+ * builds the local runtime the command drives. Everything is closed afterwards.
+ */
+export async function withPipeline<T>(
+  config: Config,
+  flags: PipelineFlags,
+  work: (runtime: LocalRuntime, db: Database) => Promise<T>,
+): Promise<T> {
+  return withDatabase(config, async (db) => {
+    await prepareDatabase(db.sql);
+    const server: MarketServer | undefined = flags.offline
+      ? await startMarketServer({ upbitRequestsPerSecond: OFFLINE_UPBIT_LIMIT })
+      : undefined;
+    try {
+      const runtime = new LocalRuntime({
+        sql: db.sql,
+        log: createLocalLog(config.LOG_LEVEL ?? 'WARN'),
+        baseUrls: server
+          ? { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl }
+          : { yahoo: config.YAHOO_BASE_URL, upbit: config.UPBIT_BASE_URL },
+        settings: {
+          ...(server ? { providerBudgets: OFFLINE_BUDGETS } : {}),
+          ...(config.MAX_BACKFILL_DAYS ? { maxBackfillDays: config.MAX_BACKFILL_DAYS } : {}),
+        },
+        discordWebhookUrl: config.DISCORD_WEBHOOK_URL,
+      });
+      return await work(runtime, db);
+    } finally {
+      await server?.stop();
+    }
+  });
+}

@@ -1,0 +1,152 @@
+import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
+import type { Sql } from '#shared/db/client.ts';
+import type { Log } from '#shared/domain/ports.ts';
+import { RateBudget } from '#shared/http/rate-budget.ts';
+import { createProvider, type ProviderName } from '#shared/providers/index.ts';
+import { LocalQueue, type ReceivedMessage } from '#shared/queue/local-queue.ts';
+import { taskMessageSchema } from '#shared/queue/task-queue.ts';
+import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
+import { DEFAULT_SETTINGS, type PipelineDeps, type PipelineSettings } from '#shared/usecases/deps.ts';
+import { ingestTask } from '#shared/usecases/ingest-task.ts';
+import { createDatabaseEventPublisher, TallyMetrics } from './adapters.ts';
+
+export interface LocalRuntimeOptions {
+  sql: Sql;
+  log: Log;
+  /** Provider base URLs (the local market server when offline); the real services when omitted. */
+  baseUrls?: Partial<Record<ProviderName, string>>;
+  settings?: Partial<PipelineSettings>;
+  discordWebhookUrl?: string;
+  now?: () => Date;
+  /** The queue contract: how long a received message stays hidden, and receives before dead-lettering. */
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  /** Provider timeouts and retry pacing (fault drills shorten them). */
+  providerTimeoutMs?: number;
+  providerBaseDelayMs?: number;
+}
+
+export interface DrainStats {
+  processed: number;
+  retried: number;
+  deadLettered: number;
+  /** Messages that could not be read at all (kept here: they have no task to mark). */
+  poisoned: string[];
+}
+
+/** The pipeline on a laptop: the same use cases as the Lambdas, with an in-process queue. */
+export class LocalRuntime {
+  readonly deps: PipelineDeps;
+  readonly queue: LocalQueue;
+  readonly deadLetters: LocalQueue;
+  readonly metrics = new TallyMetrics();
+  private readonly maxReceiveCount: number;
+
+  constructor(options: LocalRuntimeOptions) {
+    const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    const now = options.now ?? (() => new Date());
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.deadLetters = new LocalQueue({ visibilityTimeoutSeconds: 30 });
+    this.queue = new LocalQueue({
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
+      maxReceiveCount: this.maxReceiveCount,
+      deadLetterQueue: this.deadLetters,
+    });
+    const provider = (name: ProviderName) =>
+      createProvider(name, {
+        baseUrl: options.baseUrls?.[name],
+        // A budget of its own: the process-wide one belongs to the real service's rate.
+        rateBudget: new RateBudget({ perSecond: settings.providerBudgets[name] }),
+        timeoutMs: options.providerTimeoutMs,
+        baseDelayMs: options.providerBaseDelayMs,
+      });
+    this.deps = {
+      sql: options.sql,
+      queue: this.queue,
+      providers: { yahoo: provider('yahoo'), upbit: provider('upbit') },
+      events: createDatabaseEventPublisher(options.sql, options.log),
+      alerter: createDiscordAlerter({ webhookUrl: async () => options.discordWebhookUrl, log: options.log }),
+      metrics: this.metrics,
+      log: options.log,
+      now,
+      settings,
+    };
+  }
+
+  /**
+   * Works the queue until it is empty, like the ingest and dlq functions would: `concurrency` workers,
+   * each taking batches of up to 10; successes are deleted, retries put back with their delay,
+   * crashes left to reappear after the visibility timeout, dead letters marked failed.
+   */
+  async drain(concurrency = 8): Promise<DrainStats> {
+    const stats: DrainStats = { processed: 0, retried: 0, deadLettered: 0, poisoned: [] };
+    const worker = async () => {
+      for (;;) {
+        const batch = this.queue.receive(10);
+        if (batch.length > 0) {
+          for (const message of batch) await this.handle(message, stats);
+          continue;
+        }
+        if (await this.handleDeadLetters(stats)) continue;
+        if (this.queue.size === 0 && this.deadLetters.size === 0) return;
+        const next = this.queue.nextVisibleAt() ?? Date.now() + 50;
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, next - Date.now()))));
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return stats;
+  }
+
+  private async handle(message: ReceivedMessage, stats: DrainStats): Promise<void> {
+    const parsed = readMessage(message.body);
+    if (!parsed.success) {
+      // Never succeeds: let it reach the dead-letter queue, where it is kept and reported.
+      this.deps.log.error('unreadable ingest message', { body: message.body.slice(0, 200) });
+      return;
+    }
+    try {
+      const result = await ingestTask(this.deps, parsed.data, message.receiveCount);
+      if (result.kind === 'retry-later') {
+        stats.retried += 1;
+        this.queue.changeVisibility(message.receiptHandle, result.delaySeconds);
+        return;
+      }
+      stats.processed += 1;
+      this.queue.delete(message.receiptHandle);
+    } catch (error) {
+      this.deps.log.error('ingest failed; the message will be delivered again', {
+        taskId: parsed.data.taskId,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private async handleDeadLetters(stats: DrainStats): Promise<boolean> {
+    const batch = this.deadLetters.receive(10);
+    for (const message of batch) {
+      const parsed = readMessage(message.body);
+      try {
+        if (parsed.success) {
+          await deadLetterTask(this.deps, parsed.data, this.maxReceiveCount);
+          stats.deadLettered += 1;
+        } else {
+          stats.poisoned.push(message.body);
+        }
+        this.deadLetters.delete(message.receiptHandle);
+      } catch (error) {
+        this.deps.log.error('dead letter could not be recorded; retrying', {
+          error: (error as Error).message,
+        });
+      }
+    }
+    return batch.length > 0;
+  }
+}
+
+function readMessage(body: string) {
+  try {
+    return taskMessageSchema.safeParse(JSON.parse(body));
+  } catch {
+    return taskMessageSchema.safeParse(undefined);
+  }
+}

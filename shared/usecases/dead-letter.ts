@@ -1,0 +1,30 @@
+import { finishTask, getTask } from '#shared/db/jobs.ts';
+import type { TaskMessage } from '#shared/queue/task-queue.ts';
+import type { PipelineDeps } from './deps.ts';
+import { afterTaskFinished } from './finish-job.ts';
+
+/**
+ * A task whose message dead-lettered.
+ * 1. Mark it failed, keeping the last error it recorded, so its job can finish (no job stays running).
+ * 2. If that ended the job: events and alerts as for any last task.
+ * A task that had already ended is left as it is.
+ */
+export async function deadLetterTask(
+  deps: PipelineDeps,
+  message: TaskMessage,
+  receiveCount: number,
+): Promise<boolean> {
+  const task = await getTask(deps.sql, message.taskId);
+  const lastError = task.error ? `; last error: ${task.error}` : '';
+  const finished = await finishTask(deps.sql, task.id, {
+    status: 'failed',
+    error: `dead-lettered after ${receiveCount} deliveries${lastError}`,
+    rowsUpserted: 0,
+  });
+  if (finished) {
+    deps.metrics.add('TasksFailed', 1, { Reason: 'dead-letter' });
+    deps.log.error('task dead-lettered', { taskId: task.id, jobId: task.jobId, lastError: task.error });
+  }
+  await afterTaskFinished(deps, finished);
+  return finished !== undefined;
+}

@@ -1,0 +1,190 @@
+import { getCalendar } from '#shared/calendars/index.ts';
+import { getAsset } from '#shared/db/assets.ts';
+import { inTransaction } from '#shared/db/client.ts';
+import { barBefore } from '#shared/db/coverage.ts';
+import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
+import { upsertDailyBars } from '#shared/db/prices.ts';
+import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
+import type { JobTask } from '#shared/domain/job.ts';
+import type { FetchOutcome } from '#shared/providers/index.ts';
+import type { TaskMessage } from '#shared/queue/task-queue.ts';
+import { validateBars } from '#shared/validation/validate-bars.ts';
+import type { PipelineDeps } from './deps.ts';
+import { afterTaskFinished } from './finish-job.ts';
+
+export type IngestResult =
+  | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
+  | { kind: 'skipped'; taskId: number; reason: string }
+  /** Put the message back for `delaySeconds`: not a data failure (rate limit, transient error, too early). */
+  | { kind: 'retry-later'; taskId: number; delaySeconds: number; reason: string };
+
+/** Early arrivals within this margin wait in-process instead of going back to the queue. */
+const WAIT_IN_PROCESS_MS = 1_000;
+const RETRY_BASE_SECONDS = 30;
+const MAX_RETRY_SECONDS = 900;
+
+/**
+ * Ingest one task.
+ * 1. Too early (a stagger slot beyond the queue's delay)? Put it back until its not-before time.
+ * 2. Mark the task running; a task that already ended (a redelivered message) is skipped.
+ * 3. Fetch its range, clipped to the last session the calendar says is complete.
+ * 4. Rate-limited or transient failure: retry later with backoff (recorded on the task, not a failure),
+ *    until the attempts run out. Not found or invalid data: the task fails with the reason.
+ * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
+ * 6. If that was the job's last task: events, alerts (see afterTaskFinished).
+ */
+export async function ingestTask(
+  deps: PipelineDeps,
+  message: TaskMessage,
+  receiveCount: number,
+): Promise<IngestResult> {
+  const { taskId } = message;
+  const waitMs = message.notBefore ? Date.parse(message.notBefore) - deps.now().getTime() : 0;
+  if (waitMs > WAIT_IN_PROCESS_MS) {
+    return {
+      kind: 'retry-later',
+      taskId,
+      delaySeconds: Math.ceil(waitMs / 1000),
+      reason: 'not before its slot',
+    };
+  }
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+
+  const task = await startTask(deps.sql, taskId);
+  if (!task) return { kind: 'skipped', taskId, reason: 'task already ended' };
+  const asset = await getAsset(deps.sql, task.assetId);
+  const calendar = getCalendar(asset.calendar);
+  const lastComplete = calendar.expectedLastSession(deps.now());
+  const end = task.rangeEnd < lastComplete ? task.rangeEnd : lastComplete;
+  if (end < task.rangeStart)
+    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings: [] }, asset.provider);
+
+  const outcome = await deps.providers[asset.provider].fetchDailyBars({
+    symbol: asset.providerSymbol,
+    start: task.rangeStart,
+    end,
+    timezone: calendar.timezone,
+  });
+  if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
+
+  const report = validateBars({
+    bars: outcome.bars,
+    expectedSessions: calendar.sessionsBetween(task.rangeStart, end),
+    previous: await barBefore(deps.sql, asset.id, task.rangeStart),
+    splitDates: new Set(outcome.splits.map((s) => s.sessionDate)),
+  });
+  const flags: QualityFlag[] = [
+    ...report.rejected.map((r) => flag(task, r.sessionDate, 'rejected_bar', r.reason, {})),
+    ...report.largeMoves.map((m) =>
+      flag(
+        task,
+        m.sessionDate,
+        'large_move',
+        `close moved ${(m.change * 100).toFixed(1)} % since ${m.previousSession}`,
+        {
+          ...m,
+        },
+      ),
+    ),
+    ...report.gaps.map((d) =>
+      flag(task, d, 'gap', `no bar from ${asset.provider} for this ${asset.calendar} session`, {}),
+    ),
+  ];
+  const warnings = describe(report, outcome.droppedNullBars);
+  deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
+  const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
+  const finished = await inTransaction(deps.sql, async (tx) => {
+    await upsertDailyBars(tx, bars);
+    await clearResolvedFlags(
+      tx,
+      asset.id,
+      bars.map((b) => b.sessionDate),
+    );
+    await recordQualityFlags(tx, flags);
+    return finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
+  });
+  deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
+  await afterTaskFinished(deps, finished);
+  return { kind: 'done', taskId, status: 'success', rows: bars.length };
+}
+
+async function handleFailure(
+  deps: PipelineDeps,
+  task: JobTask,
+  outcome: Exclude<FetchOutcome, { kind: 'ok' }>,
+  receiveCount: number,
+  provider: string,
+): Promise<IngestResult> {
+  const reason = `${outcome.kind}: ${outcome.reason}`;
+  if (outcome.kind === 'rate-limited') {
+    deps.metrics.add('TasksRateLimited', 1, { Provider: provider });
+    await noteTaskRetry(deps.sql, task.id, reason);
+    const delaySeconds = Math.min(
+      MAX_RETRY_SECONDS,
+      Math.max(Math.ceil(outcome.retryAfterMs / 1000), backoff(receiveCount)),
+    );
+    return { kind: 'retry-later', taskId: task.id, delaySeconds, reason };
+  }
+  if (outcome.kind === 'failed' && outcome.retryable && receiveCount < deps.settings.maxAttempts) {
+    await noteTaskRetry(deps.sql, task.id, reason);
+    return { kind: 'retry-later', taskId: task.id, delaySeconds: backoff(receiveCount), reason };
+  }
+  const attempts =
+    outcome.kind === 'failed' && outcome.retryable ? ` (gave up after ${receiveCount} attempts)` : '';
+  return finish(deps, task, { status: 'failed', error: `${reason}${attempts}`, rowsUpserted: 0 }, provider);
+}
+
+async function finish(
+  deps: PipelineDeps,
+  task: JobTask,
+  outcome: Parameters<typeof finishTask>[2],
+  provider: string,
+): Promise<IngestResult> {
+  const finished = await finishTask(deps.sql, task.id, outcome);
+  if (outcome.status === 'failed') {
+    deps.metrics.add('TasksFailed', 1, { Provider: provider });
+    deps.log.warn('task failed', { taskId: task.id, jobId: task.jobId, error: outcome.error });
+  }
+  await afterTaskFinished(deps, finished);
+  return { kind: 'done', taskId: task.id, status: outcome.status, rows: outcome.rowsUpserted };
+}
+
+/** 30 s, 60 s, 120 s ... capped at the queue's 15 minutes, with jitter so retries spread out. */
+function backoff(receiveCount: number): number {
+  const base = RETRY_BASE_SECONDS * 2 ** Math.max(0, receiveCount - 1);
+  return Math.min(MAX_RETRY_SECONDS, Math.ceil(base * (1 + Math.random() * 0.3)));
+}
+
+function flag(
+  task: JobTask,
+  sessionDate: string,
+  kind: QualityFlag['kind'],
+  reason: string,
+  detail: object,
+): QualityFlag {
+  return {
+    assetId: task.assetId,
+    sessionDate,
+    kind,
+    reason,
+    detail: detail as Record<string, unknown>,
+    jobId: task.jobId,
+  };
+}
+
+function describe(report: ReturnType<typeof validateBars>, droppedNullBars: number): string[] {
+  const warnings: string[] = [];
+  const list = (dates: string[]) =>
+    `${dates.slice(0, 5).join(', ')}${dates.length > 5 ? ` and ${dates.length - 5} more` : ''}`;
+  if (report.rejected.length)
+    warnings.push(
+      `${report.rejected.length} bars rejected: ${list(report.rejected.map((r) => r.sessionDate))}`,
+    );
+  if (report.gaps.length) warnings.push(`${report.gaps.length} sessions missing: ${list(report.gaps)}`);
+  if (report.largeMoves.length)
+    warnings.push(
+      `${report.largeMoves.length} moves over 30 %: ${list(report.largeMoves.map((m) => m.sessionDate))}`,
+    );
+  if (droppedNullBars) warnings.push(`${droppedNullBars} all-null bars dropped`);
+  return warnings;
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { CalendarRangeError, getCalendar } from '#shared/calendars/index.ts';
+import { type Asset, listAssets } from '#shared/db/assets.ts';
+import { countStoredBars } from '#shared/db/coverage.ts';
+import { JobNotFoundError } from '#shared/db/errors.ts';
+import { createJob, failedTasks, getJob } from '#shared/db/jobs.ts';
+import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import { addDays, daysBetween, utcDate } from '#shared/domain/dates.ts';
+import { InputError } from '#shared/domain/errors.ts';
+import type { JobKind } from '#shared/domain/job.ts';
+import type { PipelineDeps } from './deps.ts';
+import { type FanOutResult, fanOutTasks } from './fan-out.ts';
+import { jobFinishedEvent } from './plan-collection.ts';
+
+const isoDate = z.iso.date({
+  error: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+});
+
+export const backfillRequestSchema = z.strictObject({
+  start: isoDate.optional(),
+  end: isoDate.optional(),
+  /** Asset symbols; all active assets when omitted. */
+  assets: z.array(z.string().min(1).max(32)).min(1).max(10_000).optional(),
+  dryRun: z.boolean().default(false),
+  /** Skip chunks that already hold a bar for every session of the calendar. */
+  skipExisting: z.boolean().default(false),
+  /** Re-run only the failed tasks of this earlier job (start and end then come from it). */
+  retryFailedOf: z.number().int().positive().optional(),
+});
+export type BackfillRequest = z.input<typeof backfillRequestSchema>;
+
+export interface PlannedTask {
+  symbol: string;
+  assetId: number;
+  start: IsoDate;
+  end: IsoDate;
+  sessions: number;
+}
+
+export interface BackfillResult {
+  /** Null for a dry run: nothing was written or enqueued. */
+  jobId: number | null;
+  dryRun: boolean;
+  tasks: PlannedTask[];
+  /** Chunks left out because they were already complete (skipExisting). */
+  skipped: number;
+  fanOut?: FanOutResult;
+}
+
+/**
+ * Backfill (and repair) planning.
+ * 1. Validate the request: dates, order, not in the future, within the maximum span, known assets.
+ * 2. The chunks: either the failed tasks of an earlier job, or each asset's range split into chunks,
+ *    clipped to the last completed session of its calendar; chunks with no session are dropped.
+ * 3. With skipExisting, drop chunks whose stored bars already cover every session.
+ * 4. A dry run returns the plan here. Otherwise record the job and its tasks and fan them out.
+ * @throws InputError with a one-line reason; nothing is written or enqueued then.
+ */
+export async function planBackfill(
+  deps: PipelineDeps,
+  raw: unknown,
+  kind: JobKind = 'backfill',
+): Promise<BackfillResult> {
+  const request = parseRequest(raw);
+  const { chunks, assets, start, end } = request.retryFailedOf
+    ? await chunksToRetry(deps, request.retryFailedOf)
+    : await chunksToFetch(deps, request);
+  let planned = chunks;
+  if (request.skipExisting) {
+    const stored = await countStoredBars(
+      deps.sql,
+      chunks.map((c) => ({ assetId: c.assetId, start: c.start, end: c.end })),
+    );
+    planned = chunks.filter((c, i) => (stored[i] ?? 0) < c.sessions);
+  }
+  const result: BackfillResult = {
+    jobId: null,
+    dryRun: request.dryRun,
+    tasks: planned,
+    skipped: chunks.length - planned.length,
+  };
+  if (request.dryRun) return result;
+
+  const { job, tasks } = await createJob(deps.sql, {
+    kind,
+    rangeStart: start,
+    rangeEnd: end,
+    assets: assets.map((a) => a.symbol),
+    request: request as Record<string, unknown>,
+    tasks: planned.map((c) => ({ assetId: c.assetId, rangeStart: c.start, rangeEnd: c.end })),
+  });
+  if (tasks.length === 0) await deps.events.publish([jobFinishedEvent(job)]);
+  result.jobId = job.id;
+  result.fanOut = await fanOutTasks(deps, job.id, tasks, assets);
+  deps.log.info('backfill planned', { jobId: job.id, kind, tasks: tasks.length, skipped: result.skipped });
+  return result;
+}
+
+type ParsedRequest = z.output<typeof backfillRequestSchema>;
+
+function parseRequest(raw: unknown): ParsedRequest {
+  const parsed = backfillRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'request';
+    throw new InputError(`backfill: ${field}: ${issue?.message}`);
+  }
+  const request = parsed.data;
+  if (request.retryFailedOf === undefined && (!request.start || !request.end)) {
+    throw new InputError('backfill: give both start and end (YYYY-MM-DD), or retryFailedOf with a job id');
+  }
+  return request;
+}
+
+async function chunksToFetch(deps: PipelineDeps, request: ParsedRequest) {
+  const start = request.start as IsoDate;
+  const end = request.end as IsoDate;
+  const today = utcDate(deps.now());
+  if (end < start) throw new InputError(`backfill: end ${end} is before start ${start}`);
+  if (start > today)
+    throw new InputError(`backfill: start ${start} is in the future (today is ${today} UTC)`);
+  if (end > today) throw new InputError(`backfill: end ${end} is in the future (today is ${today} UTC)`);
+  const span = daysBetween(start, end) + 1;
+  if (span > deps.settings.maxBackfillDays) {
+    throw new InputError(
+      `backfill: ${start}..${end} spans ${span} days, more than the maximum ${deps.settings.maxBackfillDays}; split it`,
+    );
+  }
+  const assets = await resolveAssets(deps, request.assets);
+  const chunks: PlannedTask[] = [];
+  for (const asset of assets) chunks.push(...chunksOf(deps, asset, start, end));
+  return { chunks, assets, start, end };
+}
+
+async function resolveAssets(deps: PipelineDeps, symbols: string[] | undefined): Promise<Asset[]> {
+  if (!symbols) return listAssets(deps.sql, { activeOnly: true });
+  const unique = [...new Set(symbols)];
+  const found = await listAssets(deps.sql, { symbols: unique });
+  const known = new Set(found.map((a) => a.symbol));
+  const unknown = unique.filter((s) => !known.has(s));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 5).map((s) => JSON.stringify(s.slice(0, 32)));
+    throw new InputError(
+      `backfill: unknown asset${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; add ${unknown.length > 1 ? 'them' : 'it'} to the universe first`,
+    );
+  }
+  return found;
+}
+
+function chunksOf(deps: PipelineDeps, asset: Asset, start: IsoDate, end: IsoDate): PlannedTask[] {
+  const calendar = getCalendar(asset.calendar);
+  if (start < calendar.firstDate) {
+    throw new InputError(
+      `backfill: start ${start} is before ${asset.symbol}'s ${asset.calendar} calendar begins (${calendar.firstDate})`,
+    );
+  }
+  let lastComplete: IsoDate;
+  try {
+    lastComplete = calendar.expectedLastSession(deps.now());
+  } catch (error) {
+    if (error instanceof CalendarRangeError) throw new InputError(`backfill: ${error.message}`);
+    throw error;
+  }
+  const clippedEnd = end < lastComplete ? end : lastComplete;
+  const chunks: PlannedTask[] = [];
+  for (let from = start; from <= clippedEnd; from = addDays(from, deps.settings.chunkDays)) {
+    const limit = addDays(from, deps.settings.chunkDays - 1);
+    const to = limit < clippedEnd ? limit : clippedEnd;
+    const sessions = calendar.sessionsBetween(from, to).length;
+    if (sessions > 0)
+      chunks.push({ symbol: asset.symbol, assetId: asset.id, start: from, end: to, sessions });
+  }
+  return chunks;
+}
+
+async function chunksToRetry(deps: PipelineDeps, jobId: number) {
+  const job = await getJob(deps.sql, jobId).catch((error: unknown) => {
+    if (error instanceof JobNotFoundError)
+      throw new InputError(`backfill: retryFailedOf: job ${jobId} does not exist`);
+    throw error;
+  });
+  if (job.finishedAt === null)
+    throw new InputError(`backfill: job ${jobId} is still ${job.status}; retry it once it ends`);
+  const failed = await failedTasks(deps.sql, jobId);
+  const assets = await listAssets(deps.sql, { symbols: job.assets });
+  const byId = new Map(assets.map((a) => [a.id, a]));
+  const chunks = failed.map((t) => {
+    const asset = byId.get(t.assetId) as Asset;
+    const sessions = getCalendar(asset.calendar).sessionsBetween(t.rangeStart, t.rangeEnd).length;
+    return { symbol: asset.symbol, assetId: asset.id, start: t.rangeStart, end: t.rangeEnd, sessions };
+  });
+  return {
+    chunks,
+    assets: assets.filter((a) => failed.some((t) => t.assetId === a.id)),
+    start: job.rangeStart,
+    end: job.rangeEnd,
+  };
+}
