@@ -22,8 +22,9 @@ export function createOutput(json: boolean, stdout = process.stdout): Output {
 /** Left-aligned columns for terminal tables. */
 export function table(rows: readonly (readonly (string | number)[])[]): string {
   const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, String(cell).length);
+  }
   return rows
     .map((row) =>
       row
