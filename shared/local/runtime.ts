@@ -127,7 +127,7 @@ export class LocalRuntime {
       const parsed = readMessage(message.body);
       try {
         if (parsed.success) {
-          await deadLetterTask(this.deps, parsed.data, this.maxReceiveCount);
+          await deadLetterTask(this.deps, parsed.data);
           stats.deadLettered += 1;
         } else {
           stats.poisoned.push(message.body);

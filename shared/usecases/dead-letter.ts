@@ -9,16 +9,12 @@ import { afterTaskFinished } from './finish-job.ts';
  * 2. If that ended the job: events and alerts as for any last task.
  * A task that had already ended is left as it is.
  */
-export async function deadLetterTask(
-  deps: PipelineDeps,
-  message: TaskMessage,
-  receiveCount: number,
-): Promise<boolean> {
+export async function deadLetterTask(deps: PipelineDeps, message: TaskMessage): Promise<boolean> {
   const task = await getTask(deps.sql, message.taskId);
   const lastError = task.error ? `; last error: ${task.error}` : '';
   const finished = await finishTask(deps.sql, task.id, {
     status: 'failed',
-    error: `dead-lettered after ${receiveCount} deliveries${lastError}`,
+    error: `dead-lettered: delivered the queue's maximum number of times without finishing${lastError}`,
     rowsUpserted: 0,
   });
   if (finished) {

@@ -31,7 +31,14 @@ export async function afterTaskFinished(
       });
     }
   }
-  await deps.events.publish(events);
+  // The job row and market_sessions rows are the durable record; a lost event must not undo the ingest.
+  await deps.events.publish(events).catch((error: unknown) => {
+    deps.log.error('events could not be published', {
+      jobId: job.id,
+      events,
+      error: (error as Error).message,
+    });
+  });
   if (job.status !== 'success') await deps.alerter.send(jobAlert(job));
 }
 

@@ -1,0 +1,22 @@
+import { withObservability } from '#shared/aws/handler-kit.ts';
+import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
+import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { planBackfill } from '#shared/usecases/plan-backfill.ts';
+
+const env = lambdaEnv([
+  'DB_SECRET_ARN',
+  'INGEST_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'DISCORD_WEBHOOK_SECRET_ARN',
+  'AUTO_REPAIR',
+  'MAX_BACKFILL_DAYS',
+]);
+
+/**
+ * Invoked with `{ start, end, assets?, dryRun?, skipExisting?, retryFailedOf? }`. Returns the job id
+ * and the plan. Bad input throws an InputError (the invocation fails with its one-line message) and
+ * nothing is written or enqueued.
+ */
+export const handler = withObservability(async (event: unknown) =>
+  planBackfill(await pipelineDeps(env), event),
+);

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { parsePayload, withObservability } from '#shared/aws/handler-kit.ts';
+import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
+import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { checkFreshness } from '#shared/usecases/freshness.ts';
+
+const env = lambdaEnv([
+  'DB_SECRET_ARN',
+  'INGEST_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'DISCORD_WEBHOOK_SECRET_ARN',
+  'AUTO_REPAIR',
+]);
+
+/** Scheduled daily with payload `{}`: OK/STALE per asset, one alert for the stale ones, a metric. */
+export const handler = withObservability(async (event: unknown) => {
+  parsePayload('freshness', z.strictObject({}), event);
+  const report = await checkFreshness(await pipelineDeps(env));
+  return {
+    ok: report.ok,
+    stale: report.stale,
+    repairJobId: report.repairJobId,
+    stale_assets: report.assets.filter((a) => a.status === 'STALE'),
+  };
+});

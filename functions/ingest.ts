@@ -1,0 +1,49 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { withObservability } from '#shared/aws/handler-kit.ts';
+import { pipelineDeps, sqsClient } from '#shared/aws/lambda-deps.ts';
+import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { deferMessage } from '#shared/aws/sqs-task-queue.ts';
+import { InputError } from '#shared/domain/errors.ts';
+import { taskMessageSchema } from '#shared/queue/task-queue.ts';
+import { ingestTask } from '#shared/usecases/ingest-task.ts';
+
+const env = lambdaEnv([
+  'DB_SECRET_ARN',
+  'INGEST_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'DISCORD_WEBHOOK_SECRET_ARN',
+  'AUTO_REPAIR',
+  'YAHOO_BASE_URL',
+  'UPBIT_BASE_URL',
+]);
+const processor = new BatchProcessor(EventType.SQS);
+
+/** Thrown to report a record as failed after putting it back for later: SQS then redelivers it. */
+class RetryLater extends Error {
+  override name = 'RetryLater';
+}
+
+async function ingestRecord(record: SQSRecord): Promise<void> {
+  const parsed = taskMessageSchema.safeParse(safeJson(record.body));
+  if (!parsed.success) throw new InputError(`ingest: message ${record.messageId} is not a task message`);
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const result = await ingestTask(await pipelineDeps(env), parsed.data, receiveCount);
+  if (result.kind === 'retry-later') {
+    await deferMessage(sqsClient, env.INGEST_QUEUE_URL, record.receiptHandle, result.delaySeconds);
+    throw new RetryLater(`task ${result.taskId}: ${result.reason}; back in ${result.delaySeconds} s`);
+  }
+}
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** SQS batches of ingest tasks, with a partial batch response: only failed records come back. */
+export const handler = withObservability((event: SQSEvent, context) =>
+  processPartialResponse(event, ingestRecord, processor, { context }),
+);

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ConfigError } from '#shared/config.ts';
+
+/** Every environment variable a function may be given (infra sets each function's own subset). */
+const lambdaEnvSchema = z.object({
+  STAGE: z.enum(['dev', 'prod']),
+  DB_SECRET_ARN: z.string().startsWith('arn:'),
+  INGEST_QUEUE_URL: z.url(),
+  EVENT_BUS_NAME: z.string().min(1),
+  DISCORD_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),
+  MIGRATIONS_DIR: z.string().min(1).default('/var/task/migrations'),
+  YAHOO_BASE_URL: z.url().optional(),
+  UPBIT_BASE_URL: z.url().optional(),
+  MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
+  AUTO_REPAIR: z.enum(['true', 'false']).default('false'),
+});
+export type LambdaEnv = z.infer<typeof lambdaEnvSchema>;
+
+/**
+ * Reads the named variables once, at cold start, and fails loudly (naming the variable) when one is
+ * missing or malformed, rather than with an undefined deep inside a use case.
+ */
+export function lambdaEnv<K extends keyof LambdaEnv>(
+  keys: readonly K[],
+  env = process.env,
+): Pick<LambdaEnv, K> {
+  const mask = Object.fromEntries(keys.map((k) => [k, true]));
+  const parsed = lambdaEnvSchema.pick(mask as never).safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`environment variable ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as unknown as Pick<LambdaEnv, K>;
+}

@@ -1,0 +1,40 @@
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { OutgoingMessage, TaskQueue } from '#shared/queue/task-queue.ts';
+
+/** The ingest queue on SQS. */
+export function createSqsTaskQueue(client: SQSClient, queueUrl: string): TaskQueue {
+  return {
+    async sendBatch(messages: readonly OutgoingMessage[]) {
+      const result = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m) => ({
+            Id: m.id,
+            MessageBody: JSON.stringify(m.body),
+            DelaySeconds: m.delaySeconds,
+          })),
+        }),
+      );
+      return { failedIds: (result.Failed ?? []).map((f) => f.Id ?? '') };
+    },
+  };
+}
+
+/** SQS allows a visibility timeout of at most 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** Puts a received message back for `seconds` (retry later without a failure being counted). */
+export async function deferMessage(
+  client: SQSClient,
+  queueUrl: string,
+  receiptHandle: string,
+  seconds: number,
+) {
+  await client.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrl,
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds))),
+    }),
+  );
+}

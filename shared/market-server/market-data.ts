@@ -1,0 +1,173 @@
+import { type CalendarId, type ExchangeCalendar, getCalendar } from '#shared/calendars/index.ts';
+import { toDay } from '#shared/calendars/iso-day.ts';
+import { zonedTimeToEpochMs } from '#shared/calendars/zoned-time.ts';
+import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { MarketServerConfig } from './options.ts';
+import { PriceModel } from './price-model.ts';
+
+/** The wire format a bar is served in; prices are rounded the way that provider rounds them. */
+export type MarketProvider = 'yahoo' | 'upbit';
+
+/** One session as the server serves it (the same fields as a provider's bar). */
+export interface MarketBar {
+  sessionDate: IsoDate;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** Yahoo: equal to close (the server pays no dividends); Upbit: null, it has none. */
+  adjClose: number | null;
+  volume: number;
+}
+
+export type Currency = 'USD' | 'KRW';
+
+/** Regular opens, exchange-local minutes after midnight: what Yahoo stamps a daily bar with. */
+const OPEN_MINUTES: Record<CalendarId, number> = { XNYS: 9 * 60 + 30, XKRX: 9 * 60, '24/7': 0 };
+
+const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
+/**
+ * Prices are rounded to the currency's tick (won are whole), Yahoo's then stored as float32 like its
+ * 129.0399932861328. Every step is monotone, so a bar's OHLC order survives rounding.
+ */
+const PRICE_ROUNDING: Record<MarketProvider, Record<Currency, (p: number) => number>> = {
+  yahoo: {
+    USD: (p) => Math.fround(Math.max(roundTo(p, p >= 1 ? 2 : 6), 1e-6)),
+    KRW: (p) => Math.fround(Math.max(roundTo(p, 0), 1)),
+  },
+  upbit: {
+    USD: (p) => Math.max(roundTo(p, p >= 1 ? 2 : 6), 1e-6),
+    KRW: (p) => Math.max(roundTo(p, p >= 1_000 ? 0 : p >= 1 ? 2 : 4), 1e-4),
+  },
+};
+
+type DataConfig = Pick<
+  MarketServerConfig,
+  'seed' | 'now' | 'calendarOf' | 'missingSymbols' | 'historyStart' | 'priceJumps'
+>;
+
+/** Which sessions each symbol has and what its bars are; cheap enough to call on every request. */
+export class MarketData {
+  readonly #config: DataConfig;
+  readonly #model: PriceModel;
+  readonly #missing: ReadonlySet<string>;
+  readonly #calendars = new Map<string, ExchangeCalendar>();
+  readonly #opens = new Map<CalendarId, Map<IsoDate, number>>();
+  /** Day numbers by date: parsing the string again for every bar was the hottest line of a backfill. */
+  readonly #days = new Map<IsoDate, number>();
+
+  constructor(config: DataConfig) {
+    this.#config = config;
+    this.#model = new PriceModel(config.seed);
+    this.#missing = new Set(config.missingSymbols);
+  }
+
+  exists(symbol: string): boolean {
+    return !this.#missing.has(symbol);
+  }
+
+  /** The symbol's calendar, asked of `calendarOf` once per symbol. */
+  calendarOf(symbol: string): ExchangeCalendar {
+    let calendar = this.#calendars.get(symbol);
+    if (calendar === undefined) {
+      calendar = getCalendar(this.#config.calendarOf(symbol));
+      this.#calendars.set(symbol, calendar);
+    }
+    return calendar;
+  }
+
+  /** Seoul listings and Upbit's KRW markets are priced in won, everything else in dollars. */
+  currencyOf(symbol: string): Currency {
+    return this.calendarOf(symbol).id === 'XKRX' || symbol.toUpperCase().startsWith('KRW-') ? 'KRW' : 'USD';
+  }
+
+  /** The newest session of `symbol` with a bar at the server's `now`. Throws CalendarRangeError. */
+  lastPublished(symbol: string): IsoDate {
+    return this.calendarOf(symbol).expectedLastSession(new Date(this.#config.now()));
+  }
+
+  /** The first session of `symbol` on or after historyStart: Yahoo's firstTradeDate. */
+  firstSession(symbol: string): IsoDate {
+    const calendar = this.calendarOf(symbol);
+    const from =
+      this.#config.historyStart > calendar.firstDate ? this.#config.historyStart : calendar.firstDate;
+    return calendar.isSession(from) ? from : calendar.nextSession(from);
+  }
+
+  /** Sessions of `symbol` in [start, end] that have a bar: from historyStart up to lastPublished. */
+  sessions(symbol: string, start: IsoDate, end: IsoDate): IsoDate[] {
+    const calendar = this.calendarOf(symbol);
+    const from = [start, this.#config.historyStart, calendar.firstDate].reduce((a, b) => (a > b ? a : b));
+    const to = [end, this.lastPublished(symbol), calendar.lastDate].reduce((a, b) => (a < b ? a : b));
+    return from > to ? [] : calendar.sessionsBetween(from, to);
+  }
+
+  /** The session's regular open in epoch seconds, cached: zone conversion goes through Intl. */
+  openSeconds(symbol: string, session: IsoDate): number {
+    const calendar = this.calendarOf(symbol);
+    let opens = this.#opens.get(calendar.id);
+    if (opens === undefined) {
+      opens = new Map();
+      this.#opens.set(calendar.id, opens);
+    }
+    let open = opens.get(session);
+    if (open === undefined) {
+      open = zonedTimeToEpochMs(toDay(session), OPEN_MINUTES[calendar.id], calendar.timezone) / 1000;
+      opens.set(session, open);
+    }
+    return open;
+  }
+
+  /** The bar of `symbol` on `session` as `provider` serves it, and where in the day its last trade was. */
+  bar(provider: MarketProvider, symbol: string, session: IsoDate): MarketBar & { tickFraction: number } {
+    const day = this.#dayOf(session);
+    const raw = this.#model.rawBar(symbol, this.calendarOf(symbol).id, day);
+    const factor = this.#jumpFactor(symbol, session);
+    const price = PRICE_ROUNDING[provider][this.currencyOf(symbol)];
+    const close = price(raw.close * factor);
+    return {
+      sessionDate: session,
+      open: price(raw.open * factor),
+      high: price(raw.high * factor),
+      low: price(raw.low * factor),
+      close,
+      adjClose: provider === 'yahoo' ? close : null,
+      volume: provider === 'yahoo' ? Math.round(raw.volume) : roundTo(raw.volume, 8),
+      tickFraction: raw.tickFraction,
+    };
+  }
+
+  /** Whether Yahoo lists this bar with null prices at `nullBarRate`: fixed per bar, not per request. */
+  isNullBar(symbol: string, session: IsoDate, nullBarRate: number): boolean {
+    return nullBarRate > 0 && this.#model.draw(symbol, this.#dayOf(session), 'null-bar') < nullBarRate;
+  }
+
+  /** Published bars in [start, end] with prices, as served now (null Yahoo bars left out). */
+  barsFor(provider: MarketProvider, symbol: string, start: IsoDate, end: IsoDate, nullBarRate: number) {
+    if (!this.exists(symbol)) return [];
+    const nulls = provider === 'yahoo' ? nullBarRate : 0;
+    return this.sessions(symbol, start, end)
+      .filter((session) => !this.isNullBar(symbol, session, nulls))
+      .map((session): MarketBar => {
+        const { tickFraction: _, ...bar } = this.bar(provider, symbol, session);
+        return bar;
+      });
+  }
+
+  #dayOf(session: IsoDate): number {
+    let day = this.#days.get(session);
+    if (day === undefined) {
+      day = toDay(session);
+      this.#days.set(session, day);
+    }
+    return day;
+  }
+
+  #jumpFactor(symbol: string, session: IsoDate): number {
+    let factor = 1;
+    for (const jump of this.#config.priceJumps) {
+      if (jump.symbol === symbol && session >= jump.from) factor *= jump.factor;
+    }
+    return factor;
+  }
+}
