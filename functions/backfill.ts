@@ -5,6 +5,7 @@ import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 
 const env = lambdaEnv([
   'DB_SECRET_ARN',
+  'DB_TLS',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',

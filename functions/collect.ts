@@ -5,6 +5,7 @@ import { collectMarket } from '#shared/usecases/plan-collection.ts';
 
 const env = lambdaEnv([
   'DB_SECRET_ARN',
+  'DB_TLS',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',

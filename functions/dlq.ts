@@ -9,6 +9,7 @@ import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
 
 const env = lambdaEnv([
   'DB_SECRET_ARN',
+  'DB_TLS',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',

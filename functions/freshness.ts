@@ -6,6 +6,7 @@ import { checkFreshness } from '#shared/usecases/freshness.ts';
 
 const env = lambdaEnv([
   'DB_SECRET_ARN',
+  'DB_TLS',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',

@@ -10,6 +10,7 @@ import { ingestTask } from '#shared/usecases/ingest-task.ts';
 
 const env = lambdaEnv([
   'DB_SECRET_ARN',
+  'DB_TLS',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',

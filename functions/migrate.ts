@@ -5,7 +5,7 @@ import { lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { log } from '#shared/aws/observability.ts';
 import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 
-const env = lambdaEnv(['DB_SECRET_ARN', 'MIGRATIONS_DIR']);
+const env = lambdaEnv(['DB_SECRET_ARN', 'DB_TLS', 'MIGRATIONS_DIR']);
 
 /**
  * The deploy-time custom resource (CDK Provider framework): on Create and Update, applies pending

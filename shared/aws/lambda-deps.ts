@@ -32,12 +32,14 @@ const rdsSecretSchema = z.object({
 let sql: Promise<Sql> | undefined;
 
 /** The database client of this instance, from the RDS-generated secret (TLS; the pool is small on Lambda). */
-export function database(env: Pick<LambdaEnv, 'DB_SECRET_ARN'>): Promise<Sql> {
+export function database(
+  env: Pick<LambdaEnv, 'DB_SECRET_ARN'> & Partial<Pick<LambdaEnv, 'DB_TLS'>>,
+): Promise<Sql> {
   sql ??= (async () => {
     const raw = await secrets.get(env.DB_SECRET_ARN, { maxAge: SECRET_MAX_AGE_SECONDS, transform: 'json' });
     const s = rdsSecretSchema.parse(raw);
     const url = `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
-    return createSql(url, { max: 2, ssl: true, applicationName: process.env.AWS_LAMBDA_FUNCTION_NAME });
+    return createSql(url, { max: 2, ssl: env.DB_TLS !== 'disable', applicationName: 'market-data-lambda' });
   })().catch((error: unknown) => {
     sql = undefined; // the next invocation tries again
     throw error;
@@ -55,7 +57,7 @@ type DepsEnv = Pick<
   LambdaEnv,
   'DB_SECRET_ARN' | 'INGEST_QUEUE_URL' | 'EVENT_BUS_NAME' | 'DISCORD_WEBHOOK_SECRET_ARN' | 'AUTO_REPAIR'
 > &
-  Partial<Pick<LambdaEnv, 'YAHOO_BASE_URL' | 'UPBIT_BASE_URL' | 'MAX_BACKFILL_DAYS'>>;
+  Partial<Pick<LambdaEnv, 'DB_TLS' | 'YAHOO_BASE_URL' | 'UPBIT_BASE_URL' | 'MAX_BACKFILL_DAYS'>>;
 
 let deps: Promise<PipelineDeps> | undefined;
 

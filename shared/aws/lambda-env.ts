@@ -5,6 +5,8 @@ import { ConfigError } from '#shared/config.ts';
 const lambdaEnvSchema = z.object({
   STAGE: z.enum(['dev', 'prod']),
   DB_SECRET_ARN: z.string().startsWith('arn:'),
+  /** TLS to the database: RDS forces it; `disable` is for tests against a local PostgreSQL. */
+  DB_TLS: z.enum(['require', 'disable']).default('require'),
   INGEST_QUEUE_URL: z.url(),
   EVENT_BUS_NAME: z.string().min(1),
   DISCORD_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),

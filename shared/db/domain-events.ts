@@ -5,7 +5,7 @@ export async function insertDomainEvents(sql: Sql, events: readonly DomainEvent[
   if (events.length === 0) return;
   await sql`
     INSERT INTO domain_events (type, detail)
-    SELECT * FROM unnest(${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.detail))}::jsonb[])`;
+    SELECT * FROM unnest(${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.detail))}::text[]::jsonb[])`;
 }
 
 export async function listDomainEvents(sql: Sql, type?: DomainEvent['type']): Promise<DomainEvent[]> {

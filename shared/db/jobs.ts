@@ -35,7 +35,7 @@ export async function createJob(sql: Sql, job: NewJob): Promise<{ job: JobRun; t
   return sql.begin(async (tx) => {
     const [created] = await tx.unsafe<JobRun[]>(
       `INSERT INTO job_runs (kind, market, range_start, range_end, assets, request, tasks_total, status, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::int,
+       VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::int,
                CASE WHEN $7::int = 0 THEN 'success' ELSE 'pending' END,
                CASE WHEN $7::int = 0 THEN now() END)
        RETURNING ${JOB_COLUMNS}`,
@@ -107,7 +107,7 @@ export async function finishTask(
     const error = outcome.status === 'failed' ? outcome.error : null;
     const [counted] = await tx.unsafe<JobRun[]>(
       `WITH task AS (
-         UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::jsonb, error = $5,
+         UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
                 finished_at = now(), updated_at = now()
          WHERE id = $1 AND status IN ('pending', 'running')
          RETURNING job_id, status, rows_upserted
