@@ -1,9 +1,15 @@
 import { Command, Option } from 'commander';
+import { e2eSuite } from '#test/bench/e2e.bench.ts';
+import { freshnessSuite } from '#test/bench/freshness.bench.ts';
 import type { Suite, SuiteResult } from '#test/bench/harness.ts';
+import { staggerSuite } from '#test/bench/stagger.bench.ts';
 import { upsertSuite } from '#test/bench/upsert.bench.ts';
 
 const suites: Record<string, Suite> = {
   upsert: upsertSuite,
+  stagger: staggerSuite,
+  e2e: e2eSuite,
+  freshness: freshnessSuite,
 };
 
 const program = new Command('bench')

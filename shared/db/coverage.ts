@@ -10,15 +10,16 @@ export interface LatestSession {
 }
 
 /**
- * The latest stored session of every active asset. One index probe per asset (the primary key's
- * leading columns answer max(session_date) for one asset_id), not a scan of prices_daily.
+ * The latest stored session of every active asset, from asset_coverage (kept exact by triggers on
+ * prices_daily, migration 0003): one small join, however many bars are stored.
  */
 export async function latestSessions(sql: Sql): Promise<LatestSession[]> {
   return sql<LatestSession[]>`
-    SELECT a.id AS asset_id, a.symbol, a.calendar,
-           (SELECT p.session_date FROM prices_daily p WHERE p.asset_id = a.id
-            ORDER BY p.session_date DESC LIMIT 1) AS latest
-    FROM assets a WHERE a.active ORDER BY a.symbol`;
+    SELECT a.id AS asset_id, a.symbol, a.calendar, c.latest
+    FROM assets a
+    LEFT JOIN (SELECT asset_id, max(latest_session) AS latest FROM asset_coverage GROUP BY asset_id) c
+      ON c.asset_id = a.id
+    WHERE a.active ORDER BY a.symbol`;
 }
 
 /** The stored bar just before `date`, for close-to-close checks across a chunk boundary. */

@@ -118,7 +118,11 @@ describe('job lifecycle', () => {
 describe('job records', () => {
   it('stores the request and task warnings as JSON objects, not as strings', async () => {
     const { job, tasks } = await createJob(db.sql, backfillOf(1));
-    await finishTask(db.sql, tasks[0]?.id ?? 0, { status: 'success', rowsUpserted: 1, warnings: ['2 sessions missing'] });
+    await finishTask(db.sql, tasks[0]?.id ?? 0, {
+      status: 'success',
+      rowsUpserted: 1,
+      warnings: ['2 sessions missing'],
+    });
     expect((await getJob(db.sql, job.id)).request).toEqual({ start: '2024-01-01', end: '2024-12-31' });
     expect((await listTasks(db.sql, job.id))[0]?.warnings).toEqual(['2 sessions missing']);
   });

@@ -1,0 +1,91 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Sql } from '#shared/db/client.ts';
+import { createLocalLog } from '#shared/local/adapters.ts';
+import { LocalRuntime } from '#shared/local/runtime.ts';
+import { startMarketServer } from '#shared/market-server/index.ts';
+import { planBackfill } from '#shared/usecases/plan-backfill.ts';
+import { seedAssets } from '#test/support/fixtures.ts';
+import { round, type Suite, seconds, withBenchDatabase } from './harness.ts';
+
+const ASSETS = 500;
+const START = '2022-01-01';
+const END = '2024-12-31';
+/** Fixed so the market server has every session of the range and the run is repeatable. */
+const NOW = new Date('2025-06-02T12:00:00Z');
+
+/**
+ * Suite `e2e`: a 500-asset x 3-year backfill through the whole local path (plan, queue, local market
+ * server over HTTP, validation, upsert, task bookkeeping), against a raw COPY of the same rows.
+ */
+export const e2eSuite: Suite = (log) =>
+  withBenchDatabase(async (sql) => {
+    const assets = await seedAssets(sql, ASSETS);
+    const server = await startMarketServer({ now: () => NOW.getTime() });
+    try {
+      const runtime = new LocalRuntime({
+        sql,
+        log: createLocalLog('ERROR'),
+        baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
+        settings: { providerBudgets: { yahoo: 2_000, upbit: 50 } },
+        now: () => NOW,
+      });
+      log(`e2e: backfill ${ASSETS} assets ${START}..${END} through the local pipeline`);
+      let jobId = 0;
+      const pipelineSeconds = await seconds(async () => {
+        const plan = await planBackfill(runtime.deps, {
+          start: START,
+          end: END,
+          assets: assets.map((a) => a.symbol),
+        });
+        jobId = plan.jobId ?? 0;
+        await runtime.drain(8);
+      });
+      const [job] = await sql<{ status: string; rowsUpserted: number; tasksTotal: number }[]>`
+        SELECT status, rows_upserted, tasks_total FROM job_runs WHERE id = ${jobId}`;
+      if (job?.status !== 'success') throw new Error(`e2e job ended ${job?.status}`);
+      const rows = job.rowsUpserted;
+      log(`  pipeline: ${rows} rows in ${round(pipelineSeconds, 1)} s (${job.tasksTotal} tasks)`);
+
+      const bars = assets.map((a) => ({ id: a.id, bars: server.barsFor('yahoo', a.symbol, START, END) }));
+      await sql`CREATE TABLE prices_copy (LIKE prices_daily INCLUDING ALL)`;
+      let copied = 0;
+      // The baseline formats its rows too: the pipeline's time includes its own formatting.
+      const copySeconds = await seconds(() => {
+        const lines = bars.flatMap(({ id, bars }) =>
+          bars.map(
+            (b) =>
+              `${id}\t${b.sessionDate}\tyahoo\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.adjClose}\t${b.volume}\n`,
+          ),
+        );
+        copied = lines.length;
+        return copyLines(sql, lines);
+      });
+      if (copied !== rows) throw new Error(`the pipeline stored ${rows} rows, the server serves ${copied}`);
+      log(`  raw COPY of the same ${copied} rows: ${round(copySeconds, 2)} s`);
+      return {
+        assets: ASSETS,
+        tasks: job.tasksTotal,
+        rows,
+        pipelineSeconds: round(pipelineSeconds, 2),
+        pipelineRowsPerSec: Math.round(rows / pipelineSeconds),
+        copySeconds: round(copySeconds, 2),
+        copyRowsPerSec: Math.round(copied / copySeconds),
+        ratioVsCopy: round(pipelineSeconds / copySeconds, 2),
+      };
+    } finally {
+      await server.stop();
+    }
+  });
+
+async function copyLines(sql: Sql, lines: string[]): Promise<void> {
+  const sink = await sql
+    .unsafe(
+      'COPY prices_copy (asset_id, session_date, source, open, high, low, close, adj_close, volume) FROM STDIN',
+    )
+    .writable();
+  const blocks = function* () {
+    for (let i = 0; i < lines.length; i += 5_000) yield lines.slice(i, i + 5_000).join('');
+  };
+  await pipeline(Readable.from(blocks()), sink);
+}
