@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 
 /** The postgres.js client type used across the db layer (a transaction or reserved connection fits too). */
@@ -24,6 +25,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'market-data' },
+    socket: connectWithoutDelay,
     transform: { column: { from: postgres.toCamel } },
     types: {
       bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) },
@@ -49,4 +51,20 @@ export function isTransaction(sql: Sql): boolean {
 /** Runs `work` under a savepoint of the transaction `tx`, rolled back if `work` throws. */
 export async function inSavepoint<T>(tx: Sql, work: (sp: Sql) => Promise<T>): Promise<T> {
   return (tx as unknown as Transaction).savepoint((sp) => work(sp as unknown as Sql)) as Promise<T>;
+}
+
+/**
+ * A TCP connection with Nagle's algorithm off. postgres.js sends a COPY's data and its CopyDone (and a
+ * transaction's small messages) as separate writes; with Nagle on, each small write waits for the
+ * server's delayed ACK, about 40 ms a time, which made a 2,500-row COPY take 140 ms instead of 15.
+ */
+function connectWithoutDelay(options: { host: string[]; port: number[] }): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: options.host[0], port: options.port[0], noDelay: true });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
 }

@@ -4,9 +4,9 @@ import { zonedTimeToEpochMs } from '#shared/calendars/zoned-time.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { MarketServerConfig } from './options.ts';
 import { PriceModel } from './price-model.ts';
+import { type Currency, type MarketProvider, roundPrice, roundVolume } from './rounding.ts';
 
-/** The wire format a bar is served in; prices are rounded the way that provider rounds them. */
-export type MarketProvider = 'yahoo' | 'upbit';
+export type { MarketProvider } from './rounding.ts';
 
 /** One session as the server serves it (the same fields as a provider's bar). */
 export interface MarketBar {
@@ -20,26 +20,8 @@ export interface MarketBar {
   volume: number;
 }
 
-export type Currency = 'USD' | 'KRW';
-
 /** Regular opens, exchange-local minutes after midnight: what Yahoo stamps a daily bar with. */
 const OPEN_MINUTES: Record<CalendarId, number> = { XNYS: 9 * 60 + 30, XKRX: 9 * 60, '24/7': 0 };
-
-const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
-/**
- * Prices are rounded to the currency's tick (won are whole), Yahoo's then stored as float32 like its
- * 129.0399932861328. Every step is monotone, so a bar's OHLC order survives rounding.
- */
-const PRICE_ROUNDING: Record<MarketProvider, Record<Currency, (p: number) => number>> = {
-  yahoo: {
-    USD: (p) => Math.fround(Math.max(roundTo(p, p >= 1 ? 2 : 6), 1e-6)),
-    KRW: (p) => Math.fround(Math.max(roundTo(p, 0), 1)),
-  },
-  upbit: {
-    USD: (p) => Math.max(roundTo(p, p >= 1 ? 2 : 6), 1e-6),
-    KRW: (p) => Math.max(roundTo(p, p >= 1_000 ? 0 : p >= 1 ? 2 : 4), 1e-4),
-  },
-};
 
 type DataConfig = Pick<
   MarketServerConfig,
@@ -123,7 +105,7 @@ export class MarketData {
     const day = this.#dayOf(session);
     const raw = this.#model.rawBar(symbol, this.calendarOf(symbol).id, day);
     const factor = this.#jumpFactor(symbol, session);
-    const price = PRICE_ROUNDING[provider][this.currencyOf(symbol)];
+    const price = roundPrice[provider][this.currencyOf(symbol)];
     const close = price(raw.close * factor);
     return {
       sessionDate: session,
@@ -132,7 +114,7 @@ export class MarketData {
       low: price(raw.low * factor),
       close,
       adjClose: provider === 'yahoo' ? close : null,
-      volume: provider === 'yahoo' ? Math.round(raw.volume) : roundTo(raw.volume, 8),
+      volume: roundVolume[provider](raw.volume),
       tickFraction: raw.tickFraction,
     };
   }

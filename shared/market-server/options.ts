@@ -44,6 +44,9 @@ export const faultsSchema = z.strictObject({
 export type Faults = z.infer<typeof faultsSchema>;
 export type FaultsInput = z.input<typeof faultsSchema>;
 
+/** Every knob off: `server.setFaults(NO_FAULTS)` ends a drill. */
+export const NO_FAULTS: Faults = Object.freeze(faultsSchema.parse({}));
+
 /** Which exchange calendar a symbol trades on. */
 export type CalendarOf = (symbol: string) => CalendarId;
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { toDay, toIsoDate } from '#shared/calendars/iso-day.ts';
+import { summariseIssues } from '#shared/http/errors.ts';
 import type { MarketData } from './market-data.ts';
 import { jsonReply, type Reply } from './reply.ts';
+import { roundTo } from './rounding.ts';
 
 /** Upbit's answer for a market it does not list. */
 export const UPBIT_NOT_FOUND = { error: { name: 404, message: 'Code not found' } };
@@ -32,7 +34,6 @@ export function parseUpbitTo(to: string): number {
 }
 
 const utcStamp = (ms: number) => new Date(ms).toISOString().slice(0, 19);
-const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
 
 /**
  * `GET /v1/candles/days?market&count&to`: up to `count` day candles whose 00:00 UTC start is before
@@ -40,8 +41,7 @@ const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** de
  */
 export function upbitDayCandles(data: MarketData, query: URLSearchParams, nowMs: number): Reply {
   const parsed = candleQuerySchema.safeParse(Object.fromEntries(query));
-  if (!parsed.success)
-    return badRequest(parsed.error.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  if (!parsed.success) return badRequest(summariseIssues(parsed.error));
   const { market, count, to } = parsed.data;
   const toMs = to === undefined ? nowMs : parseUpbitTo(to);
   if (Number.isNaN(toMs)) return badRequest(`to: "${to}" is not an ISO 8601 date-time`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toDay, toIsoDate } from '#shared/calendars/iso-day.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import { summariseIssues } from '#shared/http/errors.ts';
 import type { MarketData } from './market-data.ts';
 import { jsonReply, type Reply } from './reply.ts';
 import { chartMeta } from './yahoo-meta.ts';
@@ -27,17 +28,17 @@ function badRequest(description: string): Reply {
 /**
  * `GET /v8/finance/chart/{symbol}`: the daily bars whose open instant lies in [period1, period2]. The
  * end is inclusive like the real service (the BTC-USD recording holds the bar stamped exactly period2).
- * Bars chosen by `isNullBar` are listed with nulls everywhere but their timestamp; `onNullBar` counts them.
+ * Bars chosen by `isNullBar` are listed with nulls everywhere but their timestamp; `onNullBar` counts
+ * them. `nowMs` is the server's clock, which the meta describes.
  */
 export function yahooChart(
   data: MarketData,
   symbol: string,
   query: URLSearchParams,
-  nulls: { isNullBar: (session: IsoDate) => boolean; onNullBar: () => void; nowMs: number },
+  context: { nowMs: number; isNullBar: (session: IsoDate) => boolean; onNullBar: () => void },
 ): Reply {
   const parsed = chartQuerySchema.safeParse(Object.fromEntries(query));
-  if (!parsed.success)
-    return badRequest(parsed.error.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  if (!parsed.success) return badRequest(summariseIssues(parsed.error));
   const { period1, period2 } = parsed.data;
   if (period1 > period2) {
     return badRequest(
@@ -54,7 +55,7 @@ export function yahooChart(
   });
   const lastSession = data.lastPublished(symbol);
   const meta = chartMeta(data, symbol, {
-    nowMs: nulls.nowMs,
+    nowMs: context.nowMs,
     lastSession,
     previousClose: previousClose(data, symbol, sessions[0] ?? lastSession),
   });
@@ -73,8 +74,8 @@ export function yahooChart(
   };
   const adjclose: Price[] = [];
   for (const session of sessions) {
-    const bar = nulls.isNullBar(session) ? null : data.bar('yahoo', symbol, session);
-    if (bar === null) nulls.onNullBar();
+    const bar = context.isNullBar(session) ? null : data.bar('yahoo', symbol, session);
+    if (bar === null) context.onNullBar();
     quote.open.push(bar?.open ?? null);
     quote.high.push(bar?.high ?? null);
     quote.low.push(bar?.low ?? null);
