@@ -1,12 +1,15 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { addMarketDataStacks, deploymentEnvironment } from '#infra/app.ts';
-import { StageConfigError } from '#infra/config.ts';
+import { addMarketDataStacks } from '#infra/app.ts';
+import { deploymentEnvironment, StageConfigError } from '#infra/config.ts';
 
 // The CDK app (cdk.json: node --import tsx bin/app.ts). Stage: -c stage=dev|prod (cdk.json: dev).
 const app = new App();
 try {
-  addMarketDataStacks(app, deploymentEnvironment(app));
+  addMarketDataStacks(
+    app,
+    deploymentEnvironment((key) => app.node.tryGetContext(key)),
+  );
 } catch (error) {
   if (!(error instanceof StageConfigError)) throw error;
   console.error(`market-data: ${error.message}`);

@@ -20,13 +20,15 @@ export interface SqlOptions {
 export function createSql(url: string, options: SqlOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
-    ssl: options.ssl ? 'require' : false,
+    // Only when asked: otherwise sslmode in the URL (e.g. ?sslmode=require for RDS) decides.
+    ...(options.ssl ? { ssl: 'require' as const } : {}),
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'market-data' },
-    socket: connectWithoutDelay,
     transform: { column: { from: postgres.toCamel } },
+    // Not in postgres.js's types, but supported: a function returning a connected socket.
+    ...({ socket: connectWithoutDelay } as object),
     types: {
       bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) },
       date: { to: 1082, from: [1082], serialize: (d: string) => d, parse: (d: string) => d },
@@ -60,7 +62,7 @@ export async function inSavepoint<T>(tx: Sql, work: (sp: Sql) => Promise<T>): Pr
  */
 function connectWithoutDelay(options: { host: string[]; port: number[] }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: options.host[0], port: options.port[0], noDelay: true });
+    const socket = connect({ host: options.host[0] ?? 'localhost', port: options.port[0] ?? 5432, noDelay: true });
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);

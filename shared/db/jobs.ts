@@ -1,6 +1,6 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.ts';
-import { inTransaction, type Sql } from './client.ts';
+import type { Sql } from './client.ts';
 import { JobNotFoundError } from './errors.ts';
 
 export interface NewTask {
@@ -93,9 +93,11 @@ export interface FinishTaskResult {
 }
 
 /**
- * Ends a task and adds it to the job's counters atomically. The job row lock serialises concurrent
- * finishers, so counters are exact and the final status is set exactly once, by the last task.
- * Call inside the transaction that wrote the task's bars so progress and data commit together.
+ * Ends a task and adds it to the job's counters atomically, in one statement. The job row lock
+ * serialises concurrent finishers, so counters are exact; the update that brings the ended count to
+ * the total is the one that sets the final status, exactly once. Call it as the last statement of the
+ * transaction that wrote the task's bars, so progress and data commit together and the (hot) job row
+ * is locked only until that commit.
  * @returns undefined when the task had already ended (it is never counted twice).
  */
 export async function finishTask(
@@ -103,58 +105,62 @@ export async function finishTask(
   taskId: number,
   outcome: TaskOutcome,
 ): Promise<FinishTaskResult | undefined> {
-  const run = async (tx: Sql) => {
-    const error = outcome.status === 'failed' ? outcome.error : null;
-    const [counted] = await tx.unsafe<JobRun[]>(
-      `WITH task AS (
-         UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
-                finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status IN ('pending', 'running')
-         RETURNING job_id, status, rows_upserted
-       )
+  const error = outcome.status === 'failed' ? outcome.error : null;
+  const [counted] = await sql.unsafe<(JobRun & { finishedNow: boolean })[]>(
+    `WITH task AS (
+       UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
+              finished_at = now(), updated_at = now()
+       WHERE id = $1 AND status IN ('pending', 'running')
+       RETURNING job_id, (status = 'success')::int AS succeeded, (status = 'failed')::int AS failed, rows_upserted
+     ), counted AS (
        UPDATE job_runs j SET
-         tasks_succeeded = j.tasks_succeeded + (t.status = 'success')::int,
-         tasks_failed = j.tasks_failed + (t.status = 'failed')::int,
+         tasks_succeeded = j.tasks_succeeded + t.succeeded,
+         tasks_failed = j.tasks_failed + t.failed,
          rows_upserted = j.rows_upserted + t.rows_upserted,
+         status = CASE
+           WHEN j.tasks_succeeded + j.tasks_failed + 1 < j.tasks_total THEN
+             CASE WHEN j.status = 'pending' THEN 'running' ELSE j.status END
+           WHEN j.tasks_failed + t.failed = 0 THEN 'success'
+           WHEN j.tasks_succeeded + t.succeeded = 0 THEN 'failure'
+           ELSE 'partial_failure' END,
+         finished_at = CASE WHEN j.tasks_succeeded + j.tasks_failed + 1 = j.tasks_total THEN now() END,
+         started_at = coalesce(j.started_at, now()),
          updated_at = now()
        FROM task t WHERE j.id = t.job_id
-       RETURNING j.id, j.tasks_total, j.tasks_succeeded, j.tasks_failed`,
-      [
-        taskId,
-        outcome.status,
-        outcome.rowsUpserted,
-        JSON.stringify(outcome.warnings ?? []),
-        error,
-      ] as never[],
-    );
-    if (!counted) return undefined;
-    const finished = await finishJobIfComplete(tx, counted.id);
-    return finished
-      ? { job: finished, jobFinishedNow: true }
-      : { job: await getJob(tx, counted.id), jobFinishedNow: false };
-  };
-  return inTransaction(sql, run);
+       RETURNING ${prefixed('j')}, j.finished_at IS NOT NULL AS finished_now
+     )
+     SELECT * FROM counted`,
+    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(outcome.warnings ?? []), error] as never[],
+  );
+  if (!counted) return undefined;
+  const { finishedNow, ...job } = counted;
+  if (!finishedNow) return { job, jobFinishedNow: false };
+  return { job: job.tasksFailed > 0 ? await summariseFailures(sql, job.id) : job, jobFinishedNow: true };
 }
 
-async function finishJobIfComplete(tx: Sql, jobId: number): Promise<JobRun | undefined> {
-  const [job] = await tx.unsafe<JobRun[]>(
-    `UPDATE job_runs SET
-       status = CASE WHEN tasks_failed = 0 THEN 'success' WHEN tasks_succeeded = 0 THEN 'failure'
-                     ELSE 'partial_failure' END,
-       finished_at = now(), updated_at = now(),
-       error_summary = CASE WHEN tasks_failed = 0 THEN NULL ELSE (
-         SELECT jsonb_build_object('failedTasks', count(*), 'failures', (
-           SELECT coalesce(jsonb_agg(f ORDER BY f.symbol), '[]') FROM (
-             SELECT a.symbol, ft.range_start AS start, ft.range_end AS end, ft.error
-             FROM job_tasks ft JOIN assets a ON a.id = ft.asset_id
-             WHERE ft.job_id = $1 AND ft.status = 'failed' ORDER BY a.symbol, ft.range_start LIMIT ${SUMMARY_FAILURES}
-           ) f))
-         FROM job_tasks WHERE job_id = $1 AND status = 'failed') END
-     WHERE id = $1 AND finished_at IS NULL AND tasks_succeeded + tasks_failed = tasks_total
+/** Once, for a finished job with failures: the failed tasks by symbol, in error_summary. */
+async function summariseFailures(sql: Sql, jobId: number): Promise<JobRun> {
+  const [job] = await sql.unsafe<JobRun[]>(
+    `UPDATE job_runs SET error_summary = (
+       SELECT jsonb_build_object('failedTasks', count(*), 'failures', (
+         SELECT coalesce(jsonb_agg(f ORDER BY f.symbol, f.start), '[]') FROM (
+           SELECT a.symbol, ft.range_start AS start, ft.range_end AS end, ft.error
+           FROM job_tasks ft JOIN assets a ON a.id = ft.asset_id
+           WHERE ft.job_id = $1 AND ft.status = 'failed' ORDER BY a.symbol, ft.range_start LIMIT ${SUMMARY_FAILURES}
+         ) f))
+       FROM job_tasks WHERE job_id = $1 AND status = 'failed')
+     WHERE id = $1
      RETURNING ${JOB_COLUMNS}`,
     [jobId] as never[],
   );
+  if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
   return job;
+}
+
+function prefixed(alias: string): string {
+  return JOB_COLUMNS.split(',')
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(', ');
 }
 
 /** @throws JobNotFoundError when no job has this id. */

@@ -23,7 +23,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   providerBudgets: { yahoo: 2, upbit: 8 },
   lookbackSessions: 7,
   maxBackfillDays: 366 * 30,
-  chunkDays: 366,
+  chunkDays: 1096,
   maxAttempts: 4,
   autoRepair: false,
 };

@@ -84,7 +84,7 @@ describe('job lifecycle', () => {
     expect(await startTask(db.sql, task.id)).toBeUndefined();
     expect(await finishTask(db.sql, task.id, { status: 'success', rowsUpserted: 3 })).toBeUndefined();
     expect(await getJob(db.sql, job.id)).toMatchObject({
-      status: 'pending',
+      status: 'running',
       tasksSucceeded: 1,
       rowsUpserted: 3,
     });

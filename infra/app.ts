@@ -1,0 +1,72 @@
+import type { App, Environment, StackProps } from 'aws-cdk-lib';
+import { loadStageConfig } from './config.ts';
+import { DataStack } from './stacks/data-stack.ts';
+import { NetworkStack } from './stacks/network-stack.ts';
+import { ObservabilityStack } from './stacks/observability-stack.ts';
+import { PipelineStack } from './stacks/pipeline-stack.ts';
+
+export interface MarketDataStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly pipeline: PipelineStack;
+  readonly observability: ObservabilityStack;
+}
+
+/**
+ * Adds the stacks of the stage named by the `stage` context value (-c stage=dev|prod), one per concern,
+ * deployed in dependency order by `cdk deploy --all`.
+ * @throws StageConfigError for an unknown stage.
+ */
+export function addMarketDataStacks(app: App, env: Environment): MarketDataStacks {
+  const config = loadStageConfig(app.node.tryGetContext('stage'));
+  const name = (concern: string) => `MarketData-${config.stage}-${concern}`;
+  const common: StackProps = {
+    env,
+    tags: { project: 'market-data', stage: config.stage },
+    terminationProtection: config.stage === 'prod',
+  };
+
+  const network = new NetworkStack(app, name('Network'), {
+    ...common,
+    description: 'market-data: VPC, subnets, NAT and flow logs',
+    config,
+  });
+  const data = new DataStack(app, name('Data'), {
+    ...common,
+    description: 'market-data: RDS PostgreSQL, its secret and rotation, AWS Backup, Discord secret',
+    config,
+    vpc: network.vpc,
+  });
+  data.addStackDependency(network, 'the database and its rotation function are placed in the VPC subnets');
+
+  const pipeline = new PipelineStack(app, name('Pipeline'), {
+    ...common,
+    description: 'market-data: queues, functions, schedules, event bus and schema migration',
+    config,
+    vpc: network.vpc,
+    database: data.database,
+    databaseSecret: data.databaseSecret,
+    discordWebhook: data.discordWebhook,
+  });
+  pipeline.addStackDependency(network, 'the functions run in the VPC subnets');
+  pipeline.addStackDependency(
+    data,
+    'the functions read the database and Discord secrets and are admitted by the database security group',
+  );
+
+  const observability = new ObservabilityStack(app, name('Observability'), {
+    ...common,
+    description: 'market-data: dashboard, alarms and the Discord notifier',
+    config,
+    functions: pipeline.functions,
+    ingestQueue: pipeline.ingestQueue,
+    ingestDlq: pipeline.ingestDlq,
+    schedulerDlq: pipeline.schedulerDlq,
+    database: data.database,
+    discordWebhook: data.discordWebhook,
+  });
+  observability.addStackDependency(pipeline, 'the alarms and dashboard watch the queues and functions');
+  observability.addStackDependency(data, 'the notifier reads the Discord secret; alarms watch the database');
+
+  return { network, data, pipeline, observability };
+}

@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { FinalJobStatus } from '#shared/domain/job.ts';
+import type { ProviderName } from '#shared/providers/types.ts';
+import type { StageName } from '../config.ts';
+
+/** POWERTOOLS_METRICS_NAMESPACE of every function. */
+export const METRICS_NAMESPACE = 'MarketData';
+
+/**
+ * POWERTOOLS_SERVICE_NAME of every function of a stage. Powertools adds it to every EMF metric as the
+ * `service` dimension, so it is one value per stage (dev and prod can share an account) rather than
+ * one per function: a metric such as JobsFinished is emitted by whichever function ends the job.
+ */
+export function serviceName(stage: StageName): string {
+  return `market-data-${stage}`;
+}
+
+/** Every provider and final job status, as dimension values; a Record so a new one fails to compile. */
+export const PROVIDER_LABELS: Record<ProviderName, string> = { yahoo: 'Yahoo', upbit: 'Upbit' };
+export const JOB_STATUS_LABELS: Record<FinalJobStatus, string> = {
+  success: 'success',
+  partial_failure: 'partial failure',
+  failure: 'failure',
+};
+
+/**
+ * The application's EMF metrics, built in one place so the dashboard and the alarms name exactly the
+ * dimension sets the use cases emit (each metric with its own dimensions is a separate single metric):
+ * { service } plus Provider, Status or Reason where noted.
+ */
+export class PipelineMetrics {
+  constructor(private readonly service: string) {}
+
+  /** Rows upserted (dimensions: service, Provider). */
+  rowsIngested(provider: ProviderName): Metric {
+    return this.metric('RowsIngested', { Provider: provider }, `${PROVIDER_LABELS[provider]} rows`);
+  }
+
+  /** Bars rejected by validation (dimensions: service, Provider). */
+  barsRejected(provider: ProviderName): Metric {
+    return this.metric('BarsRejected', { Provider: provider }, `${PROVIDER_LABELS[provider]} rejected`);
+  }
+
+  /** Jobs that reached a final status (dimensions: service, Status). */
+  jobsFinished(status: FinalJobStatus): Metric {
+    return this.metric('JobsFinished', { Status: status }, JOB_STATUS_LABELS[status]);
+  }
+
+  /** Tasks given up on by ingest (dimensions: service, Provider). */
+  tasksFailed(provider: ProviderName): Metric {
+    return this.metric('TasksFailed', { Provider: provider }, `${PROVIDER_LABELS[provider]} failed`);
+  }
+
+  /** Tasks whose message dead-lettered and were marked failed (dimensions: service, Reason). */
+  tasksDeadLettered(): Metric {
+    return this.metric('TasksFailed', { Reason: 'dead-letter' }, 'dead-lettered');
+  }
+
+  /** Tasks postponed because the provider answered 429 (dimensions: service, Provider). */
+  tasksRateLimited(provider: ProviderName): Metric {
+    return this.metric('TasksRateLimited', { Provider: provider }, `${PROVIDER_LABELS[provider]} 429`);
+  }
+
+  /** Assets behind their calendar, emitted once per freshness run (dimensions: service). */
+  staleAssets(): Metric {
+    return this.metric('StaleAssets', {}, 'stale assets', 'Maximum');
+  }
+
+  private metric(name: string, dimensions: Record<string, string>, label: string, statistic = 'Sum'): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service: this.service, ...dimensions },
+      statistic,
+      period: Duration.hours(1),
+      label,
+    });
+  }
+}

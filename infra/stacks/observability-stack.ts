@@ -1,0 +1,196 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { FinalJobStatus } from '#shared/domain/job.ts';
+import type { ProviderName } from '#shared/providers/types.ts';
+import type { StageConfig } from '../config.ts';
+import { PipelineFunction } from '../constructs/pipeline-function.ts';
+import {
+  JOB_STATUS_LABELS,
+  PipelineMetrics,
+  PROVIDER_LABELS,
+  serviceName,
+} from '../constructs/pipeline-metrics.ts';
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly functions: Record<'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness', PipelineFunction>;
+  readonly ingestQueue: IQueue;
+  readonly ingestDlq: IQueue;
+  readonly schedulerDlq: IQueue;
+  readonly database: DatabaseInstance;
+  readonly discordWebhook: ISecret;
+}
+
+const GIB = 1024 ** 3;
+
+/** The dashboard, the alarms, and the notifier that turns an alarm into a Discord message. */
+export class ObservabilityStack extends Stack {
+  private readonly alarmAction: SnsAction;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const { config, functions, database } = props;
+    const prefix = `market-data-${config.stage}`;
+
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: `${prefix} alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // CloudWatch publishes alarm notifications itself, so it must be able to use the topic's key.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `${prefix} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.alarmAction = new SnsAction(topic);
+    // Outside the VPC: it needs only Secrets Manager and Discord, and must work when the NAT does not.
+    const notifier = new PipelineFunction(this, 'NotifierFunction', {
+      handler: 'notifier',
+      config,
+      description: 'Posts CloudWatch alarm notifications from SNS to Discord',
+      timeout: Duration.seconds(30),
+    }).usesDiscord(props.discordWebhook);
+    topic.addSubscription(new LambdaSubscription(notifier));
+
+    const metrics = new PipelineMetrics(serviceName(config.stage));
+    this.addDashboard(prefix, metrics, props);
+
+    this.alarm('IngestDlqNotEmpty', {
+      // The dlq function drains the DLQ within seconds; messages still visible after 15 minutes mean it
+      // is failing and tasks are stuck as running.
+      metric: props.ingestDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      description: 'Dead-lettered tasks are not being marked failed: check the dlq function logs',
+    });
+    this.alarm('SchedulerDlqNotEmpty', {
+      metric: props.schedulerDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: 'A scheduled collect or freshness run could not be delivered: run it by hand',
+    });
+    for (const [name, fn] of Object.entries(functions)) {
+      if (name === 'backfill') continue; // invoked by a person, who sees the error in the response
+      this.alarm(`${name[0]?.toUpperCase()}${name.slice(1)}Errors`, {
+        metric: fn.metricErrors({ statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        description: `The ${name} function failed (an unhandled error, timeout or crash): check its logs`,
+      });
+    }
+    this.alarm('StaleAssets', {
+      metric: metrics.staleAssets(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: 'The freshness check found assets behind their calendar (details in Discord)',
+    });
+    const allocatedBytes = config.database.allocatedStorageGiB * GIB;
+    this.alarm('DatabaseFreeStorageLow', {
+      metric: database.metricFreeStorageSpace({ statistic: 'Minimum' }),
+      // 20 % of the initial allocation: before storage autoscaling (at 10 %) and well before it is full.
+      threshold: allocatedBytes * 0.2,
+      comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      description: 'PostgreSQL is running out of storage',
+    });
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${prefix}`,
+    });
+  }
+
+  private alarm(
+    id: string,
+    props: Omit<cw.AlarmProps, 'alarmName' | 'treatMissingData' | 'alarmDescription'> & {
+      description: string;
+    },
+  ): cw.Alarm {
+    const { description, ...rest } = props;
+    const alarm = new cw.Alarm(this, id, {
+      ...rest,
+      alarmName: `${this.stackName}-${id}`,
+      alarmDescription: description,
+      // Most of these metrics exist only when something happens; no data is not a problem.
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.alarmAction);
+    return alarm;
+  }
+
+  private addDashboard(prefix: string, metrics: PipelineMetrics, props: ObservabilityStackProps): void {
+    const { functions, database } = props;
+    const providers = Object.keys(PROVIDER_LABELS) as ProviderName[];
+    const statuses = Object.keys(JOB_STATUS_LABELS) as FinalJobStatus[];
+    const perFunction = (metric: (fn: PipelineFunction) => cw.IMetric) =>
+      Object.values(functions).map(metric);
+    const graph = (title: string, left: cw.IMetric[], width = 8) =>
+      new cw.GraphWidget({ title, left, width, height: 6 });
+
+    const dashboard = new cw.Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      defaultInterval: Duration.days(7),
+    });
+    dashboard.addWidgets(
+      graph(
+        'Rows ingested per provider',
+        providers.map((p) => metrics.rowsIngested(p)),
+      ),
+      graph(
+        'Jobs finished by status',
+        statuses.map((s) => metrics.jobsFinished(s)),
+      ),
+      graph('Tasks failed, dead-lettered, rate-limited', [
+        ...providers.map((p) => metrics.tasksFailed(p)),
+        metrics.tasksDeadLettered(),
+        ...providers.map((p) => metrics.tasksRateLimited(p)),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph('Stale assets (freshness run) and rejected bars', [
+        metrics.staleAssets(),
+        ...providers.map((p) => metrics.barsRejected(p)),
+      ]),
+      graph('Queue depth', [
+        props.ingestQueue.metricApproximateNumberOfMessagesVisible({ label: 'ingest visible' }),
+        props.ingestQueue.metricApproximateNumberOfMessagesNotVisible({ label: 'ingest in flight' }),
+        props.ingestDlq.metricApproximateNumberOfMessagesVisible({ label: 'DLQ' }),
+        props.schedulerDlq.metricApproximateNumberOfMessagesVisible({ label: 'scheduler DLQ' }),
+      ]),
+      graph('Age of oldest message (s)', [
+        props.ingestQueue.metricApproximateAgeOfOldestMessage({ label: 'ingest' }),
+        props.ingestDlq.metricApproximateAgeOfOldestMessage({ label: 'DLQ' }),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Lambda errors',
+        perFunction((fn) => fn.metricErrors({ label: fn.node.id })),
+      ),
+      graph(
+        'Lambda throttles',
+        perFunction((fn) => fn.metricThrottles({ label: fn.node.id })),
+      ),
+      graph(
+        'Lambda duration p95 (ms)',
+        perFunction((fn) => fn.metricDuration({ statistic: 'p95', label: fn.node.id })),
+      ),
+    );
+    dashboard.addWidgets(
+      graph('RDS CPU (%)', [database.metricCPUUtilization()]),
+      graph('RDS connections', [database.metricDatabaseConnections()]),
+      graph('RDS free storage (bytes)', [database.metricFreeStorageSpace()]),
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { listAssets } from '#shared/db/assets.ts';
+import { defaultMigrationsDir, loadMigrations, migrationStatus } from '#shared/db/migrations.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { CFN_CREATE_EVENTS, cfnEvent } from './support/aws-events.ts';
+import { resetAws, secrets } from './support/aws-mocks.ts';
+import { type ColdStartOptions, coldStart, type LambdaInstance } from './support/lambda-harness.ts';
+
+const PHYSICAL_ID = 'schema-migrations';
+const UNIVERSE_SIZE = 20;
+
+let db: TestDatabase | undefined;
+let fn: LambdaInstance<'migrate'> | undefined;
+let scratch: string | undefined;
+beforeEach(() => {
+  resetAws();
+});
+afterEach(async () => {
+  await fn?.dispose();
+  await db?.drop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  [fn, db, scratch] = [undefined, undefined, undefined];
+  vi.unstubAllEnvs();
+});
+
+/** A database (empty, or cloned from the migrated template) and a cold migrate function pointing at it. */
+async function migrateFunctionOn(migrated: boolean, options: ColdStartOptions = {}) {
+  db = await createTestDatabase({ migrated });
+  fn = await coldStart('migrate', { db, ...options });
+  return { db, fn };
+}
+
+describe('migrate function', () => {
+  it.each(CFN_CREATE_EVENTS)('migrates an empty database from scratch on the Create of %s', async (file) => {
+    // Prepare
+    const { db, fn } = await migrateFunctionOn(false);
+    const migrations = await loadMigrations();
+
+    // Act
+    const result = await fn.handler(cfnEvent('Create', undefined, file), fn.context);
+
+    // Assess
+    expect(result).toEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: { applied: migrations.map((m) => m.name).join(','), assetsChanged: UNIVERSE_SIZE },
+    });
+    expect((await migrationStatus(db.sql)).every((m) => m.state === 'applied')).toBe(true);
+    expect(await listAssets(db.sql, { activeOnly: true })).toHaveLength(UNIVERSE_SIZE);
+  });
+
+  it('applies nothing and changes no asset when it runs a second time', async () => {
+    // Prepare
+    const { fn } = await migrateFunctionOn(false);
+    await fn.handler(cfnEvent('Create'), fn.context);
+
+    // Act
+    const again = await fn.handler(cfnEvent('Update', PHYSICAL_ID), fn.context);
+
+    // Assess
+    expect(again).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { applied: 'none', assetsChanged: 0 } });
+  });
+
+  it('keeps the physical id CloudFormation sends with an Update, so no replacement is triggered', async () => {
+    // Prepare
+    const { fn } = await migrateFunctionOn(true);
+
+    // Act
+    const result = await fn.handler(cfnEvent('Update', 'schema-migrations-2024'), fn.context);
+
+    // Assess
+    expect(result).toEqual({
+      PhysicalResourceId: 'schema-migrations-2024',
+      Data: { applied: 'none', assetsChanged: UNIVERSE_SIZE },
+    });
+  });
+
+  it('does nothing on Delete: it never opens the database, so the schema and its data stay', async () => {
+    // Prepare
+    const { db, fn } = await migrateFunctionOn(false);
+
+    // Act
+    const result = await fn.handler(cfnEvent('Delete', PHYSICAL_ID), fn.context);
+
+    // Assess
+    expect(result).toEqual({ PhysicalResourceId: PHYSICAL_ID });
+    expect(secrets).not.toHaveReceivedCommand(GetSecretValueCommand);
+    expect((await migrationStatus(db.sql)).every((m) => m.state === 'pending')).toBe(true);
+  });
+
+  it('fails the deployment with the name of a migration that does not apply, applying none of it', async () => {
+    // Prepare: the real migrations plus one that is not valid SQL, in a folder of their own.
+    scratch = mkdtempSync(join(tmpdir(), 'migrations-'));
+    cpSync(defaultMigrationsDir, scratch, { recursive: true });
+    writeFileSync(join(scratch, '0999_broken_index.sql'), 'CREATE INDEX prices_broken ON prices_daily (;\n');
+    const { db, fn } = await migrateFunctionOn(true, { env: { MIGRATIONS_DIR: scratch } });
+
+    // Act
+    const invocation = fn.handler(cfnEvent('Create'), fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({
+      name: 'MigrationError',
+      message: expect.stringMatching(/^migration 0999_broken_index\.sql failed and was rolled back: /),
+    });
+    const status = await migrationStatus(db.sql, scratch);
+    expect(status.find((m) => m.name === '0999_broken_index.sql')?.state).toBe('pending');
+    expect(await listAssets(db.sql)).toEqual([]);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { snsEvent } from './support/aws-events.ts';
+import { resetAws } from './support/aws-mocks.ts';
+import { type DiscordWebhook, startDiscordWebhook } from './support/discord-webhook.ts';
+import { coldStart, type LambdaInstance } from './support/lambda-harness.ts';
+
+/** The notification CloudWatch publishes to SNS when an alarm changes state. */
+const alarm = {
+  AlarmName: 'market-data-dev-IngestDlqNotEmpty',
+  AlarmDescription: 'Ingest messages were dead-lettered: their tasks are failed by the dlq function.',
+  AWSAccountId: '123456789012',
+  AlarmConfigurationUpdatedTimestamp: '2026-01-02T09:12:44.000+0000',
+  NewStateValue: 'ALARM',
+  NewStateReason:
+    'Threshold Crossed: 1 out of the last 1 datapoints [3.0 (02/01/26 14:00:00)] was greater than or equal to the threshold (1.0).',
+  StateChangeTime: '2026-01-02T14:05:07.089+0000',
+  Region: 'US East (N. Virginia)',
+  AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:market-data-dev-IngestDlqNotEmpty',
+  OldStateValue: 'OK',
+  OKActions: [],
+  AlarmActions: ['arn:aws:sns:us-east-1:123456789012:market-data-dev-alarms'],
+  InsufficientDataActions: [],
+  Trigger: {
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Namespace: 'AWS/SQS',
+    StatisticType: 'Statistic',
+    Statistic: 'MAXIMUM',
+    Unit: null,
+    Dimensions: [{ value: 'market-data-dev-ingest-dlq', name: 'QueueName' }],
+    Period: 60,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: 1.0,
+    TreatMissingData: 'notBreaching',
+  },
+};
+const event = snsEvent(
+  'ALARM: "market-data-dev-IngestDlqNotEmpty" in US East (N. Virginia)',
+  JSON.stringify(alarm),
+);
+
+let discord: DiscordWebhook;
+let fn: LambdaInstance<'notifier'>;
+beforeEach(async () => {
+  resetAws();
+  discord = await startDiscordWebhook();
+});
+afterEach(async () => {
+  await discord.stop();
+  vi.unstubAllEnvs();
+});
+
+describe('notifier function', () => {
+  it('posts one Discord message naming the alarm, with its reason', async () => {
+    // Prepare
+    fn = await coldStart('notifier', { discord: discord.url });
+
+    // Act
+    await fn.handler(event, fn.context);
+
+    // Assess
+    expect(discord.posts).toHaveLength(1);
+    expect(discord.posts[0]?.body.embeds).toEqual([
+      expect.objectContaining({
+        title: 'ALARM: market-data-dev-IngestDlqNotEmpty',
+        description: alarm.AlarmDescription,
+        fields: expect.arrayContaining([{ name: 'Reason', value: alarm.NewStateReason, inline: false }]),
+      }),
+    ]);
+  });
+
+  it('completes without throwing when Discord cannot be reached', async () => {
+    // Prepare: a webhook URL where nothing listens any more.
+    const gone = await startDiscordWebhook();
+    await gone.stop();
+    fn = await coldStart('notifier', { discord: gone.url });
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).resolves.toBeUndefined();
+  });
+
+  it('completes without throwing when Discord answers 500, after one attempt', async () => {
+    // Prepare
+    discord.answer({ status: 500, body: { message: 'Internal Server Error', code: 0 } });
+    fn = await coldStart('notifier', { discord: discord.url });
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).resolves.toBeUndefined();
+    expect(discord.posts).toHaveLength(1);
+  });
+
+  it('posts nothing while the webhook secret holds no URL', async () => {
+    // Prepare: the secret still holds its placeholder.
+    fn = await coldStart('notifier');
+
+    // Act
+    await fn.handler(event, fn.context);
+
+    // Assess
+    expect(discord.posts).toEqual([]);
+  });
+});
