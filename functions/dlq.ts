@@ -35,5 +35,9 @@ async function deadLetterRecord(record: SQSRecord): Promise<void> {
 }
 
 export const handler = withObservability((event: SQSEvent, context) =>
-  processPartialResponse(event, deadLetterRecord, processor, { context }),
+  processPartialResponse(event, deadLetterRecord, processor, {
+    context,
+    // A batch whose every record is deferred (one 429 pauses the whole provider) is not an error.
+    throwOnFullBatchFailure: false,
+  }),
 );

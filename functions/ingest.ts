@@ -46,5 +46,9 @@ function safeJson(body: string): unknown {
 
 /** SQS batches of ingest tasks, with a partial batch response: only failed records come back. */
 export const handler = withObservability((event: SQSEvent, context) =>
-  processPartialResponse(event, ingestRecord, processor, { context }),
+  processPartialResponse(event, ingestRecord, processor, {
+    context,
+    // A batch whose every record is deferred (one 429 pauses the whole provider) is not an error.
+    throwOnFullBatchFailure: false,
+  }),
 );

@@ -34,11 +34,19 @@ export function createDiscordAlerter(options: DiscordAlerterOptions): Alerter {
           return;
         }
         const target = pinApiVersion(url);
+        if (!URL.canParse(target)) {
+          options.log.error('alert not sent: the Discord webhook setting is not a URL', {
+            title: alert.title,
+          });
+          return;
+        }
         for (const body of discordMessages(alert, new Date())) {
           await postOne(target, body);
         }
       } catch (error) {
-        options.log.error('alert could not be sent', { title: alert.title, error: (error as Error).message });
+        // Whatever failed, the message must not carry the webhook's id and token (a secret).
+        const reason = (error as Error).message.replace(/\/webhooks\/[^\s/]+\/[^\s/"']+/g, '/webhooks/***');
+        options.log.error('alert could not be sent', { title: alert.title, error: reason });
       }
     },
   };

@@ -23,7 +23,11 @@ export function createSqsTaskQueue(client: SQSClient, queueUrl: string): TaskQue
 /** SQS allows a visibility timeout of at most 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-/** Puts a received message back for `seconds` (retry later without a failure being counted). */
+/**
+ * Puts a received message back for `seconds`: the task is retried later and not failed. Each delivery
+ * still counts toward the queue's maxReceiveCount, so a task deferred that often is dead-lettered and
+ * failed with its last noted reason.
+ */
 export async function deferMessage(
   client: SQSClient,
   queueUrl: string,

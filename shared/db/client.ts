@@ -62,7 +62,11 @@ export async function inSavepoint<T>(tx: Sql, work: (sp: Sql) => Promise<T>): Pr
  */
 function connectWithoutDelay(options: { host: string[]; port: number[] }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: options.host[0] ?? 'localhost', port: options.port[0] ?? 5432, noDelay: true });
+    const socket = connect({
+      host: options.host[0] ?? 'localhost',
+      port: options.port[0] ?? 5432,
+      noDelay: true,
+    });
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);

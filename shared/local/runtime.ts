@@ -1,5 +1,6 @@
 import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
 import type { Sql } from '#shared/db/client.ts';
+import { JobNotFoundError } from '#shared/db/errors.ts';
 import type { Log } from '#shared/domain/ports.ts';
 import { RateBudget } from '#shared/http/rate-budget.ts';
 import { createProvider, type ProviderName } from '#shared/providers/index.ts';
@@ -18,6 +19,8 @@ export interface LocalRuntimeOptions {
   settings?: Partial<PipelineSettings>;
   discordWebhookUrl?: string;
   now?: () => Date;
+  /** The queues' clock in epoch ms (tests speed up delays and visibility timeouts with it). */
+  queueNow?: () => number;
   /** The queue contract: how long a received message stays hidden, and receives before dead-lettering. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
@@ -41,16 +44,19 @@ export class LocalRuntime {
   readonly deadLetters: LocalQueue;
   readonly metrics = new TallyMetrics();
   private readonly maxReceiveCount: number;
+  private readonly queueNow: () => number;
 
   constructor(options: LocalRuntimeOptions) {
     const settings = { ...DEFAULT_SETTINGS, ...options.settings };
     const now = options.now ?? (() => new Date());
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    this.deadLetters = new LocalQueue({ visibilityTimeoutSeconds: 30 });
+    this.queueNow = options.queueNow ?? Date.now;
+    this.deadLetters = new LocalQueue({ visibilityTimeoutSeconds: 30, now: this.queueNow });
     this.queue = new LocalQueue({
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
       maxReceiveCount: this.maxReceiveCount,
       deadLetterQueue: this.deadLetters,
+      now: this.queueNow,
     });
     const provider = (name: ProviderName) =>
       createProvider(name, {
@@ -89,8 +95,8 @@ export class LocalRuntime {
         }
         if (await this.handleDeadLetters(stats)) continue;
         if (this.queue.size === 0 && this.deadLetters.size === 0) return;
-        const next = this.queue.nextVisibleAt() ?? Date.now() + 50;
-        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, next - Date.now()))));
+        const next = this.queue.nextVisibleAt() ?? this.queueNow() + 50;
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, next - this.queueNow()))));
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -134,9 +140,15 @@ export class LocalRuntime {
         }
         this.deadLetters.delete(message.receiptHandle);
       } catch (error) {
-        this.deps.log.error('dead letter could not be recorded; retrying', {
-          error: (error as Error).message,
-        });
+        if (error instanceof JobNotFoundError) {
+          // Its task is gone: nothing to mark; keep the message in the report instead of retrying forever.
+          stats.poisoned.push(message.body);
+          this.deadLetters.delete(message.receiptHandle);
+        } else {
+          this.deps.log.error('dead letter could not be recorded; retrying', {
+            error: (error as Error).message,
+          });
+        }
       }
     }
     return batch.length > 0;

@@ -1,8 +1,8 @@
-import { getCalendar } from '#shared/calendars/index.ts';
+import { type CalendarId, getCalendar } from '#shared/calendars/index.ts';
 import { latestSessions } from '#shared/db/coverage.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { PipelineDeps } from './deps.ts';
-import { type BackfillResult, planBackfill } from './plan-backfill.ts';
+import { type BackfillResult, planRepair } from './plan-backfill.ts';
 
 export interface AssetFreshness {
   symbol: string;
@@ -10,8 +10,8 @@ export interface AssetFreshness {
   latest: IsoDate | null;
   expected: IsoDate;
   status: 'OK' | 'STALE';
-  /** Sessions between the latest stored one and the expected one. */
-  missingSessions: number;
+  /** Sessions between the latest stored one and the expected one; null when nothing is stored. */
+  missingSessions: number | null;
 }
 
 export interface FreshnessReport {
@@ -41,7 +41,7 @@ export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessRepor
     const missingSessions = !stale
       ? 0
       : a.latest === null
-        ? Number.NaN
+        ? null
         : calendar.sessionsBetween(a.latest, expected).length - 1;
     return {
       symbol: a.symbol,
@@ -76,19 +76,20 @@ export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessRepor
   return report;
 }
 
+/** Each stale asset from the session after its latest stored one (or its last week) to the expected one. */
 async function repair(deps: PipelineDeps, stale: AssetFreshness[]): Promise<BackfillResult> {
-  const start = stale
-    .map((a) => {
-      const calendar = getCalendar(a.calendar as 'XNYS');
-      if (a.latest) return calendar.nextSession(a.latest);
-      let first = a.expected;
-      for (let i = 1; i < EMPTY_ASSET_REPAIR_SESSIONS; i++) first = calendar.previousSession(first);
-      return first;
-    })
-    .sort()[0] as IsoDate;
-  const end = stale
-    .map((a) => a.expected)
-    .sort()
-    .at(-1) as IsoDate;
-  return planBackfill(deps, { start, end, assets: stale.map((a) => a.symbol), skipExisting: true }, 'repair');
+  return planRepair(
+    deps,
+    stale.map((a) => {
+      const calendar = getCalendar(a.calendar as CalendarId);
+      let start: IsoDate;
+      if (a.latest) {
+        start = calendar.nextSession(a.latest);
+      } else {
+        start = a.expected;
+        for (let i = 1; i < EMPTY_ASSET_REPAIR_SESSIONS; i++) start = calendar.previousSession(start);
+      }
+      return { symbol: a.symbol, start, end: a.expected };
+    }),
+  );
 }

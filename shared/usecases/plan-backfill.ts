@@ -80,19 +80,65 @@ export async function planBackfill(
     skipped: chunks.length - planned.length,
   };
   if (request.dryRun) return result;
-
-  const { job, tasks } = await createJob(deps.sql, {
+  return recordAndFanOut(deps, result, {
     kind,
-    rangeStart: start,
-    rangeEnd: end,
-    assets: assets.map((a) => a.symbol),
+    start,
+    end,
+    assets,
     request: request as Record<string, unknown>,
-    tasks: planned.map((c) => ({ assetId: c.assetId, rangeStart: c.start, rangeEnd: c.end })),
   });
-  if (tasks.length === 0) await deps.events.publish([jobFinishedEvent(job)]);
-  result.jobId = job.id;
-  result.fanOut = await fanOutTasks(deps, job.id, tasks, assets);
-  deps.log.info('backfill planned', { jobId: job.id, kind, tasks: tasks.length, skipped: result.skipped });
+}
+
+/**
+ * A repair job: each stale asset's own missing range (no validation beyond the calendars': the ranges
+ * come from the freshness check, not from a person).
+ */
+export async function planRepair(
+  deps: PipelineDeps,
+  ranges: readonly { symbol: string; start: IsoDate; end: IsoDate }[],
+): Promise<BackfillResult> {
+  const assets = await resolveAssets(
+    deps,
+    ranges.map((r) => r.symbol),
+  );
+  const bySymbol = new Map(assets.map((a) => [a.symbol, a]));
+  const tasks = ranges.flatMap((r) => chunksOf(deps, bySymbol.get(r.symbol) as Asset, r.start, r.end));
+  const start = ranges.map((r) => r.start).sort()[0] ?? utcDate(deps.now());
+  const end =
+    ranges
+      .map((r) => r.end)
+      .sort()
+      .at(-1) ?? start;
+  const result: BackfillResult = { jobId: null, dryRun: false, tasks, skipped: 0 };
+  return recordAndFanOut(deps, result, { kind: 'repair', start, end, assets, request: { repair: ranges } });
+}
+
+async function recordAndFanOut(
+  deps: PipelineDeps,
+  result: BackfillResult,
+  job: { kind: JobKind; start: IsoDate; end: IsoDate; assets: Asset[]; request: Record<string, unknown> },
+): Promise<BackfillResult> {
+  const { job: created, tasks } = await createJob(deps.sql, {
+    kind: job.kind,
+    rangeStart: job.start,
+    rangeEnd: job.end,
+    assets: job.assets.map((a) => a.symbol),
+    request: job.request,
+    tasks: result.tasks.map((c) => ({ assetId: c.assetId, rangeStart: c.start, rangeEnd: c.end })),
+  });
+  if (tasks.length === 0) {
+    await deps.events.publish([jobFinishedEvent(created)]).catch((error: unknown) => {
+      deps.log.error('events could not be published', { jobId: created.id, error: (error as Error).message });
+    });
+  }
+  result.jobId = created.id;
+  result.fanOut = await fanOutTasks(deps, created.id, tasks, job.assets);
+  deps.log.info('job planned', {
+    jobId: created.id,
+    kind: job.kind,
+    tasks: tasks.length,
+    skipped: result.skipped,
+  });
   return result;
 }
 

@@ -145,7 +145,7 @@ describe('cli', () => {
       '--json',
       'backfill',
       '--start',
-      '2023-01-01',
+      '2021-01-01',
       '--end',
       '2024-12-31',
       '--assets',
@@ -154,10 +154,10 @@ describe('cli', () => {
       '--offline',
     );
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).tasks.map((t: { start: string }) => t.start)).toEqual([
-      '2023-01-01',
-      '2024-01-02',
-    ]);
+    // Chunks of at most three years (1,096 days) per asset.
+    expect(
+      JSON.parse(stdout).tasks.map((t: { start: string; end: string }) => `${t.start}..${t.end}`),
+    ).toEqual(['2021-01-01..2024-01-01', '2024-01-02..2024-12-31']);
     expect(await jobCount()).toBe(jobsBefore);
   });
 });

@@ -109,16 +109,19 @@ describe('dlq function', () => {
     expect(discord.posts).toEqual([]);
   });
 
-  it('changes nothing when no record of the batch is a task message, though the invocation then fails', async () => {
+  it('changes nothing and reports every record when no record of the batch is a task message', async () => {
     // Prepare
     const { job } = await strandedJob();
     const tasksBefore = await listTasks(db.sql, job.id);
 
     // Act
-    const invocation = deadLetter(sqsEvent(TWO_RECORDS, [undefined, undefined]));
+    const event = sqsEvent(TWO_RECORDS, [undefined, undefined]);
+    const invocation = deadLetter(event);
 
-    // Assess: processPartialResponse throws when every record failed (throwOnFullBatchFailure defaults on).
-    await expect(invocation).rejects.toMatchObject({ name: 'FullBatchFailureError' });
+    // Assess: both stay in the DLQ (its depth alarm brings a person), and the invocation succeeds.
+    await expect(invocation).resolves.toEqual({
+      batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })),
+    });
     expect(await listTasks(db.sql, job.id)).toEqual(tasksBefore);
     expect(await getJob(db.sql, job.id)).toMatchObject({ status: 'running', finishedAt: null });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);

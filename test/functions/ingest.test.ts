@@ -182,7 +182,7 @@ describe('ingest function', () => {
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
-  it('still defers a rate-limited message that is the whole batch, though the invocation then fails', async () => {
+  it('defers a rate-limited message that is the whole batch and reports it, without failing the invocation', async () => {
     // Prepare: every provider request is answered 429 with a minute's Retry-After.
     market.setFaults({ rate429: 1, retryAfterSeconds: 60 });
     const { job, tasks } = await backfillJob(db.sql, ['XLP'], JAN_2024.start, JAN_2024.end);
@@ -191,8 +191,10 @@ describe('ingest function', () => {
     // Act
     const invocation = ownInstance((instance) => ingest(event, instance));
 
-    // Assess: processPartialResponse throws when every record failed (throwOnFullBatchFailure defaults on).
-    await expect(invocation).rejects.toMatchObject({ name: 'FullBatchFailureError' });
+    // Assess: a deferral is not a Lambda error (it would page the ingest-errors alarm).
+    await expect(invocation).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }],
+    });
     expect(sqs).toHaveReceivedCommandExactlyOnceWith(ChangeMessageVisibilityCommand, {
       ReceiptHandle: event.Records[0]?.receiptHandle,
       VisibilityTimeout: 60,

@@ -75,7 +75,7 @@ describe('checkFreshness', () => {
         latest: null,
         expected: '2025-03-10',
         status: 'STALE',
-        missingSessions: Number.NaN,
+        missingSessions: null,
       },
       {
         symbol: 'KRW-BTC',
@@ -130,7 +130,7 @@ describe('checkFreshness', () => {
     const after = pipeline(false);
     const second = await checkFreshness(after.deps);
 
-    // Assess: one task per stale asset, from before its first missing session to its expected one
+    // Assess: one task per stale asset, exactly from its first missing session to its expected one
     const repairJobId = report.repairJobId as number;
     expect(await getJob(db.sql, repairJobId)).toMatchObject({
       kind: 'repair',
@@ -149,7 +149,7 @@ describe('checkFreshness', () => {
         ? calendar.nextSession(latest)
         : calendar.sessionsBetween('2025-02-01', expected).slice(-7)[0];
       expect(task.rangeEnd).toBe(expected);
-      expect(task.rangeStart <= (firstMissing as string)).toBe(true);
+      expect(task.rangeStart).toBe(firstMissing);
     }
     expect(second).toMatchObject({ ok: 20, stale: 0 });
     expect(after.alerter.alerts).toEqual([]);

@@ -37,8 +37,8 @@ async function counts(): Promise<{ jobs: number; tasks: number; assets: number }
 
 describe('planBackfill chunks', () => {
   it('splits three years into chunks of at most chunkDays, each with its calendar session count', async () => {
-    // Prepare
-    const { deps, queue } = pipelineHarness({ sql: db.sql });
+    // Prepare: yearly chunks (the default is three years)
+    const { deps, queue } = pipelineHarness({ sql: db.sql, settings: { chunkDays: 366 } });
 
     // Act
     const result = await planBackfill(deps, {
@@ -144,7 +144,7 @@ describe('planBackfill chunks', () => {
 
   it('with skipExisting leaves out only the chunks whose every session is stored', async () => {
     // Prepare: the first year of XLK complete, the second one session short, the third empty
-    const { deps } = pipelineHarness({ sql: db.sql });
+    const { deps } = pipelineHarness({ sql: db.sql, settings: { chunkDays: 366 } });
     const xlk = asset('XLK');
     const first = sessions('XNYS', '2022-01-01', '2023-01-01');
     const second = sessions('XNYS', '2023-01-02', '2024-01-02');
