@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '#shared/config.ts';
 import { type Database, openDatabase } from '#shared/db/database.ts';
+import { DRAIN_WORKERS } from '#shared/local/runtime.ts';
 
 /**
  * Opens the database a CLI command works on (DATABASE_URL, or the embedded cluster under DATA_DIR),
@@ -11,6 +12,7 @@ export async function withDatabase<T>(config: Config, work: (db: Database) => Pr
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'postgres'),
     applicationName: 'market-data-cli',
+    max: DRAIN_WORKERS + 4,
   });
   try {
     return await work(db);

@@ -12,7 +12,7 @@ export interface UpsertResult {
 }
 
 /** Below this, one `unnest` statement beats the fixed cost of COPY. */
-const COPY_THRESHOLD = 2_000;
+const COPY_THRESHOLD = 500;
 /** Rows per statement for very large batches, so no single statement holds locks or memory for long. */
 const CHUNK_ROWS = 100_000;
 const COLUMNS = 'asset_id, session_date, source, open, high, low, close, adj_close, volume';

@@ -29,6 +29,9 @@ export interface LocalRuntimeOptions {
   providerBaseDelayMs?: number;
 }
 
+/** Concurrent workers, like concurrent ingest Lambdas: fetches overlap with database writes. */
+export const DRAIN_WORKERS = 16;
+
 export interface DrainStats {
   processed: number;
   retried: number;
@@ -84,7 +87,7 @@ export class LocalRuntime {
    * each taking batches of up to 10; successes are deleted, retries put back with their delay,
    * crashes left to reappear after the visibility timeout, dead letters marked failed.
    */
-  async drain(concurrency = 8): Promise<DrainStats> {
+  async drain(concurrency = DRAIN_WORKERS): Promise<DrainStats> {
     const stats: DrainStats = { processed: 0, retried: 0, deadLettered: 0, poisoned: [] };
     const worker = async () => {
       for (;;) {

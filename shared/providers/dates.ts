@@ -1,21 +1,6 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 
-const DAY_MS = 86_400_000;
-
-/** Midnight UTC at the start of `date`, in epoch milliseconds. */
-export function utcMidnightMs(date: IsoDate): number {
-  return Date.parse(`${date}T00:00:00Z`);
-}
-
-/** The calendar date `days` after `date` (negative goes back). */
-export function addDays(date: IsoDate, days: number): IsoDate {
-  return new Date(utcMidnightMs(date) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Whole days from `from` to `to` (negative when `to` is earlier). */
-export function daysBetween(from: IsoDate, to: IsoDate): number {
-  return Math.round((utcMidnightMs(to) - utcMidnightMs(from)) / DAY_MS);
-}
+export { addDays, daysBetween, utcMidnightMs } from '#shared/domain/dates.ts';
 
 /* Building a DateTimeFormat costs far more than formatting with one; a process sees few zones. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -25,6 +10,20 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
  * 23:00Z London open of a BST day is that day, not the UTC date. Throws RangeError for an unknown zone.
  */
 export function localDateAt(epochSeconds: number, timeZone: string): IsoDate {
+  // Every asset of an exchange shares its session-open instants, so most lookups repeat.
+  const key = `${timeZone}|${epochSeconds}`;
+  const known = localDates.get(key);
+  if (known !== undefined) return known;
+  if (localDates.size >= LOCAL_DATE_CACHE) localDates.clear();
+  const date = formatLocalDate(epochSeconds, timeZone);
+  localDates.set(key, date);
+  return date;
+}
+
+const LOCAL_DATE_CACHE = 100_000;
+const localDates = new Map<string, IsoDate>();
+
+function formatLocalDate(epochSeconds: number, timeZone: string): IsoDate {
   let format = formatters.get(timeZone);
   if (format === undefined) {
     format = new Intl.DateTimeFormat('en-US', {

@@ -45,7 +45,7 @@ export interface ValidationInput {
 export function validateBars(input: ValidationInput): ValidationReport {
   const accepted: BarValues[] = [];
   const rejected: RejectedBar[] = [];
-  for (const bar of [...input.bars].sort((a, b) => (a.sessionDate < b.sessionDate ? -1 : 1))) {
+  for (const bar of inDateOrder(input.bars)) {
     const reason = ohlcProblem(bar);
     if (reason) rejected.push({ sessionDate: bar.sessionDate, reason });
     else accepted.push(bar);
@@ -108,4 +108,14 @@ function largeMoves(
 function missingSessions(expected: readonly IsoDate[], bars: readonly BarValues[]): IsoDate[] {
   const present = new Set(bars.map((b) => b.sessionDate));
   return expected.filter((d) => !present.has(d));
+}
+
+/** Providers return bars in date order; sort only when they did not. */
+function inDateOrder(bars: readonly BarValues[]): readonly BarValues[] {
+  for (let i = 1; i < bars.length; i++) {
+    if ((bars[i - 1] as BarValues).sessionDate >= (bars[i] as BarValues).sessionDate) {
+      return [...bars].sort((a, b) => (a.sessionDate < b.sessionDate ? -1 : 1));
+    }
+  }
+  return bars;
 }

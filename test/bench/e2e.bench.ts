@@ -13,6 +13,8 @@ const START = '2022-01-01';
 const END = '2024-12-31';
 /** Fixed so the market server has every session of the range and the run is repeatable. */
 const NOW = new Date('2025-06-02T12:00:00Z');
+/** Like 16 concurrent ingest Lambdas; each holds a pooled connection while it writes. */
+const WORKERS = 16;
 
 /**
  * Suite `e2e`: a 500-asset x 3-year backfill through the whole local path (plan, queue, local market
@@ -39,7 +41,7 @@ export const e2eSuite: Suite = (log) =>
           assets: assets.map((a) => a.symbol),
         });
         jobId = plan.jobId ?? 0;
-        await runtime.drain(8);
+        await runtime.drain(WORKERS);
       });
       const [job] = await sql<{ status: string; rowsUpserted: number; tasksTotal: number }[]>`
         SELECT status, rows_upserted, tasks_total FROM job_runs WHERE id = ${jobId}`;
@@ -76,7 +78,7 @@ export const e2eSuite: Suite = (log) =>
     } finally {
       await server.stop();
     }
-  });
+  }, WORKERS + 4);
 
 async function copyLines(sql: Sql, lines: string[]): Promise<void> {
   const sink = await sql
