@@ -1,17 +1,9 @@
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 
-const env = lambdaEnv([
-  'DB_SECRET_ARN',
-  'DB_TLS',
-  'INGEST_QUEUE_URL',
-  'EVENT_BUS_NAME',
-  'DISCORD_WEBHOOK_SECRET_ARN',
-  'AUTO_REPAIR',
-  'MAX_BACKFILL_DAYS',
-]);
+const env = lambdaEnv(FUNCTION_ENV.backfill);
 
 /**
  * Invoked with `{ start, end, assets?, dryRun?, skipExisting?, retryFailedOf? }`. Returns the job id

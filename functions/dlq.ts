@@ -2,19 +2,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { taskMessageSchema } from '#shared/queue/task-queue.ts';
 import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
 
-const env = lambdaEnv([
-  'DB_SECRET_ARN',
-  'DB_TLS',
-  'INGEST_QUEUE_URL',
-  'EVENT_BUS_NAME',
-  'DISCORD_WEBHOOK_SECRET_ARN',
-  'AUTO_REPAIR',
-]);
+const env = lambdaEnv(FUNCTION_ENV.dlq);
 const processor = new BatchProcessor(EventType.SQS);
 
 /**

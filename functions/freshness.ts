@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { parsePayload, withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { checkFreshness } from '#shared/usecases/freshness.ts';
 
-const env = lambdaEnv([
-  'DB_SECRET_ARN',
-  'DB_TLS',
-  'INGEST_QUEUE_URL',
-  'EVENT_BUS_NAME',
-  'DISCORD_WEBHOOK_SECRET_ARN',
-  'AUTO_REPAIR',
-]);
+const env = lambdaEnv(FUNCTION_ENV.freshness);
 
 /** Scheduled daily with payload `{}`: OK/STALE per asset, one alert for the stale ones, a metric. */
 export const handler = withObservability(async (event: unknown) => {

@@ -2,22 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps, sqsClient } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { deferMessage } from '#shared/aws/sqs-task-queue.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { taskMessageSchema } from '#shared/queue/task-queue.ts';
 import { ingestTask } from '#shared/usecases/ingest-task.ts';
 
-const env = lambdaEnv([
-  'DB_SECRET_ARN',
-  'DB_TLS',
-  'INGEST_QUEUE_URL',
-  'EVENT_BUS_NAME',
-  'DISCORD_WEBHOOK_SECRET_ARN',
-  'AUTO_REPAIR',
-  'YAHOO_BASE_URL',
-  'UPBIT_BASE_URL',
-]);
+const env = lambdaEnv(FUNCTION_ENV.ingest);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** Thrown to report a record as failed after putting it back for later: SQS then redelivers it. */

@@ -1,11 +1,11 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { database } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { log } from '#shared/aws/observability.ts';
 import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 
-const env = lambdaEnv(['DB_SECRET_ARN', 'DB_TLS', 'MIGRATIONS_DIR']);
+const env = lambdaEnv(FUNCTION_ENV.migrate);
 
 /**
  * The deploy-time custom resource (CDK Provider framework): on Create and Update, applies pending

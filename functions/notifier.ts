@@ -3,10 +3,10 @@ import { alarmAlert } from '#shared/alerts/alarm-alert.ts';
 import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { discordWebhook } from '#shared/aws/lambda-deps.ts';
-import { lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { log } from '#shared/aws/observability.ts';
 
-const env = lambdaEnv(['DISCORD_WEBHOOK_SECRET_ARN']);
+const env = lambdaEnv(FUNCTION_ENV.notifier);
 const alerter = createDiscordAlerter({
   webhookUrl: () => discordWebhook(env.DISCORD_WEBHOOK_SECRET_ARN),
   log,

@@ -34,3 +34,24 @@ export function lambdaEnv<K extends keyof LambdaEnv>(
   }
   return parsed.data as unknown as Pick<LambdaEnv, K>;
 }
+
+/** What the pipeline's use cases need: the database, the queue, the event bus, the Discord secret. */
+const PIPELINE_ENV = [
+  'DB_SECRET_ARN',
+  'DB_TLS',
+  'INGEST_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'DISCORD_WEBHOOK_SECRET_ARN',
+  'AUTO_REPAIR',
+] as const;
+
+/** The variables each function validates at cold start (infra's tests check the stacks supply them). */
+export const FUNCTION_ENV = {
+  collect: PIPELINE_ENV,
+  freshness: PIPELINE_ENV,
+  dlq: PIPELINE_ENV,
+  backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
+  ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL'],
+  migrate: ['DB_SECRET_ARN', 'DB_TLS', 'MIGRATIONS_DIR'],
+  notifier: ['DISCORD_WEBHOOK_SECRET_ARN'],
+} as const satisfies Record<string, readonly (keyof LambdaEnv)[]>;

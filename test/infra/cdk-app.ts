@@ -3,6 +3,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addMarketDataStacks, type MarketDataStacks } from '#infra/app.ts';
 import type { StageName } from '#infra/config.ts';
+import { FUNCTION_ENV } from '#shared/aws/lambda-env.ts';
 
 const readJson = (file: string) =>
   JSON.parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'));
@@ -38,12 +39,11 @@ export function templatesOf(
   };
 }
 
-/** The variables a handler validates at cold start: the keys of its `lambdaEnv([...])` call. */
+/** The variables a handler validates at cold start (its entry in FUNCTION_ENV). */
 export function envKeysOf(handler: string): string[] {
-  const source = readFileSync(new URL(`../../functions/${handler}.ts`, import.meta.url), 'utf8');
-  const list = /lambdaEnv\(\[([^\]]*)\]/.exec(source)?.[1];
-  if (list === undefined) throw new Error(`functions/${handler}.ts has no lambdaEnv([...]) call`);
-  return [...list.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1] as string);
+  const keys = (FUNCTION_ENV as Record<string, readonly string[]>)[handler];
+  if (keys === undefined) throw new Error(`functions/${handler}.ts has no FUNCTION_ENV entry`);
+  return [...keys];
 }
 
 /** A function's environment with CloudFormation references replaced by values of the deployed shape. */
