@@ -62,7 +62,7 @@ export async function backfillCommand(config: Config, out: Output, flags: Backfi
     retryFailedOf:
       flags.retryFailed === undefined ? undefined : positiveInt(flags.retryFailed, '--retry-failed'),
   };
-  return withPipeline(config, flags, async (runtime, { sql }) => {
+  return withPipeline(config, { ...flags, fetches: !flags.dryRun }, async (runtime, { sql }) => {
     const plan = await planBackfill(runtime.deps, request);
     if (plan.jobId === null) {
       out.result(plan, (p) =>
@@ -91,7 +91,7 @@ export async function freshnessCommand(
   out: Output,
   flags: { offline: boolean; repair: boolean },
 ): Promise<number> {
-  return withPipeline(config, flags, async (runtime, { sql }) => {
+  return withPipeline(config, { ...flags, fetches: flags.repair }, async (runtime, { sql }) => {
     runtime.deps.settings.autoRepair = flags.repair;
     const report = await checkFreshness(runtime.deps);
     if (report.repairJobId)

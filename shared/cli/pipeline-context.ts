@@ -3,12 +3,16 @@ import type { Database } from '#shared/db/database.ts';
 import { createLocalLog } from '#shared/local/adapters.ts';
 import { LocalRuntime } from '#shared/local/runtime.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
+import { PROVIDER_DEFAULTS } from '#shared/providers/index.ts';
+import { assertReachable } from '#shared/providers/reachability.ts';
 import type { PipelineSettings } from '#shared/usecases/deps.ts';
 import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 import { withDatabase } from './context.ts';
 
 export interface PipelineFlags {
   offline: boolean;
+  /** False for work that fetches nothing (a dry run): no reachability check then. */
+  fetches?: boolean;
 }
 
 /**
@@ -33,6 +37,12 @@ export async function withPipeline<T>(
       ? await startMarketServer({ upbitRequestsPerSecond: OFFLINE_UPBIT_LIMIT })
       : undefined;
     try {
+      if (!server && flags.fetches !== false) {
+        await assertReachable([
+          config.YAHOO_BASE_URL ?? PROVIDER_DEFAULTS.yahoo.baseUrl,
+          config.UPBIT_BASE_URL ?? PROVIDER_DEFAULTS.upbit.baseUrl,
+        ]);
+      }
       const runtime = new LocalRuntime({
         sql: db.sql,
         log: createLocalLog(config.LOG_LEVEL ?? 'WARN'),

@@ -29,7 +29,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const sql = createSql(local.url, options);
   return {
     sql,
-    location: `embedded PostgreSQL in ${dataDir} (${redact(local.url)})`,
+    location: `embedded PostgreSQL in ${local.dataDir} (${redact(local.url)})`,
     close: async () => {
       await sql.end({ timeout: 5 });
       await local.stop();

