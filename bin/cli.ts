@@ -40,7 +40,11 @@ function run<F>(action: (config: Config, out: Output, flags: F) => Promise<numbe
       process.exitCode = await action(loadConfig(), out, flags);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`${command.name()}: ${message.split('\n')[0]}\n`);
+      const line = message.split('\n')[0] ?? '';
+      // Use cases already name themselves ("backfill: ..."): don't say it twice.
+      process.stderr.write(
+        `${line.startsWith(`${command.name()}:`) ? line : `${command.name()}: ${line}`}\n`,
+      );
       process.exitCode = isInputError(error) ? 2 : 1;
     }
   };
@@ -60,7 +64,8 @@ const program = new Command('market-data')
   )
   .option('--json', 'print one machine-readable JSON result on stdout', false)
   .addHelpText('after', HELP_AFTER)
-  .showHelpAfterError()
+  // Usage errors in one line, like every other error; --help has the rest.
+  .configureOutput({ outputError: (text, write) => write(`${text.trim().split('\n')[0]} (see --help)\n`) })
   // Usage errors (unknown command or option, missing value) are bad input: exit 2, like the rest.
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 

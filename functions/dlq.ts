@@ -3,8 +3,9 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { log } from '#shared/aws/observability.ts';
 import { InputError } from '#shared/domain/errors.ts';
-import { taskMessageSchema } from '#shared/queue/task-queue.ts';
+import { readTaskMessage } from '#shared/queue/task-queue.ts';
 import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.dlq);
@@ -15,16 +16,17 @@ const processor = new BatchProcessor(EventType.SQS);
  * task message is reported failed and stays in the DLQ, where its depth alarm brings a person to it.
  */
 async function deadLetterRecord(record: SQSRecord): Promise<void> {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    body = undefined;
+  const read = readTaskMessage(record.body);
+  if ('problem' in read) {
+    log.warn('dead letter is not a task message; left in the DLQ', {
+      messageId: record.messageId,
+      problem: read.problem,
+    });
+    throw new InputError(
+      `dlq: message ${record.messageId} is not a task message (${read.problem}); left in the DLQ`,
+    );
   }
-  const parsed = taskMessageSchema.safeParse(body);
-  if (!parsed.success)
-    throw new InputError(`dlq: message ${record.messageId} is not a task message; left in the DLQ`);
-  await deadLetterTask(await pipelineDeps(env), parsed.data);
+  await deadLetterTask(await pipelineDeps(env), read.message);
 }
 
 export const handler = withObservability((event: SQSEvent, context) =>

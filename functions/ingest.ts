@@ -3,9 +3,10 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps, sqsClient } from '#shared/aws/lambda-deps.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { log } from '#shared/aws/observability.ts';
 import { deferMessage } from '#shared/aws/sqs-task-queue.ts';
 import { InputError } from '#shared/domain/errors.ts';
-import { taskMessageSchema } from '#shared/queue/task-queue.ts';
+import { readTaskMessage } from '#shared/queue/task-queue.ts';
 import { ingestTask } from '#shared/usecases/ingest-task.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.ingest);
@@ -17,21 +18,19 @@ class RetryLater extends Error {
 }
 
 async function ingestRecord(record: SQSRecord): Promise<void> {
-  const parsed = taskMessageSchema.safeParse(safeJson(record.body));
-  if (!parsed.success) throw new InputError(`ingest: message ${record.messageId} is not a task message`);
+  const read = readTaskMessage(record.body);
+  if ('problem' in read) {
+    log.warn('unreadable ingest message; it will reach the DLQ', {
+      messageId: record.messageId,
+      problem: read.problem,
+    });
+    throw new InputError(`ingest: message ${record.messageId} is not a task message: ${read.problem}`);
+  }
   const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
-  const result = await ingestTask(await pipelineDeps(env), parsed.data, receiveCount);
+  const result = await ingestTask(await pipelineDeps(env), read.message, receiveCount);
   if (result.kind === 'retry-later') {
     await deferMessage(sqsClient, env.INGEST_QUEUE_URL, record.receiptHandle, result.delaySeconds);
     throw new RetryLater(`task ${result.taskId}: ${result.reason}; back in ${result.delaySeconds} s`);
-  }
-}
-
-function safeJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
   }
 }
 

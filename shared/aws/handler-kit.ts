@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
-import { InputError } from '#shared/domain/errors.ts';
+import { describeIssue, InputError } from '#shared/domain/errors.ts';
 import { logger, metrics } from './observability.ts';
 
 /**
@@ -22,10 +22,7 @@ export function parsePayload<T>(name: string, schema: ZodType<T>, event: unknown
     }
   }
   const parsed = schema.safeParse(payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InputError(`${name}: ${issue?.path.join('.') || 'payload'}: ${issue?.message}`);
-  }
+  if (!parsed.success) throw new InputError(`${name}: ${describeIssue(parsed.error.issues[0], 'payload')}`);
   return parsed.data;
 }
 

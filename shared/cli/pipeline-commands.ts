@@ -1,14 +1,15 @@
-import { getCalendar } from '#shared/calendars/index.ts';
+import { CalendarRangeError, getCalendar } from '#shared/calendars/index.ts';
 import type { CalendarId } from '#shared/calendars/types.ts';
 import type { Config } from '#shared/config.ts';
 import { getJob } from '#shared/db/jobs.ts';
-import { InputError } from '#shared/domain/errors.ts';
+import { isoDateSchema } from '#shared/domain/daily-bar.ts';
+import { InputError, quote } from '#shared/domain/errors.ts';
 import type { JobRun } from '#shared/domain/job.ts';
 import { checkFreshness, type FreshnessReport } from '#shared/usecases/freshness.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { collectMarket } from '#shared/usecases/plan-collection.ts';
 import { type Output, table } from './output.ts';
-import { withPipeline } from './pipeline-context.ts';
+import { assertProvidersReachable, withPipeline } from './pipeline-context.ts';
 import { withJobProgress } from './progress.ts';
 
 const MARKETS: CalendarId[] = ['XNYS', 'XKRX', '24/7'];
@@ -62,7 +63,10 @@ export async function backfillCommand(config: Config, out: Output, flags: Backfi
     retryFailedOf:
       flags.retryFailed === undefined ? undefined : positiveInt(flags.retryFailed, '--retry-failed'),
   };
-  return withPipeline(config, { ...flags, fetches: !flags.dryRun }, async (runtime, { sql }) => {
+  return withPipeline(config, { ...flags, fetches: false }, async (runtime, { sql }) => {
+    // Validate everything (dates, assets, jobs) before anything else, network checks included.
+    const preview = await planBackfill(runtime.deps, { ...request, dryRun: true });
+    if (!flags.dryRun && !flags.offline && preview.tasks.length > 0) await assertProvidersReachable(config);
     const plan = await planBackfill(runtime.deps, request);
     if (plan.jobId === null) {
       out.result(plan, (p) =>
@@ -108,18 +112,26 @@ export async function calendarCommand(
 ): Promise<number> {
   if (!MARKETS.includes(flags.calendar as CalendarId)) {
     throw new InputError(
-      `calendar: unknown calendar ${JSON.stringify(flags.calendar)}; use one of ${MARKETS.join(', ')}`,
+      `calendar: unknown calendar ${quote(flags.calendar)}; use one of ${MARKETS.join(', ')}`,
     );
   }
   for (const [name, value] of [
     ['--start', flags.start],
     ['--end', flags.end],
   ] as const) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
-      throw new InputError(`calendar: ${name} ${JSON.stringify(value)} is not a date YYYY-MM-DD`);
+    if (!isoDateSchema.safeParse(value).success) {
+      throw new InputError(`calendar: ${name} ${quote(value)} is not a date YYYY-MM-DD`);
     }
   }
-  const sessions = getCalendar(flags.calendar as CalendarId).sessionsBetween(flags.start, flags.end);
+  if (flags.end < flags.start)
+    throw new InputError(`calendar: --end ${flags.end} is before --start ${flags.start}`);
+  let sessions: string[];
+  try {
+    sessions = getCalendar(flags.calendar as CalendarId).sessionsBetween(flags.start, flags.end);
+  } catch (error) {
+    if (error instanceof CalendarRangeError) throw new InputError(`calendar: ${error.message}`);
+    throw error;
+  }
   out.result({ calendar: flags.calendar, start: flags.start, end: flags.end, sessions }, (r) =>
     [...r.sessions, `${r.sessions.length} sessions`].join('\n'),
   );
@@ -153,7 +165,8 @@ function freshnessText(report: FreshnessReport): string {
 }
 
 export function positiveInt(value: string, flag: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InputError(`${flag}: expected a positive whole number, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InputError(`${flag}: expected a positive whole number, got ${quote(value)}`);
+  }
   return Number(value);
 }

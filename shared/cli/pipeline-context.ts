@@ -37,12 +37,7 @@ export async function withPipeline<T>(
       ? await startMarketServer({ upbitRequestsPerSecond: OFFLINE_UPBIT_LIMIT })
       : undefined;
     try {
-      if (!server && flags.fetches !== false) {
-        await assertReachable([
-          config.YAHOO_BASE_URL ?? PROVIDER_DEFAULTS.yahoo.baseUrl,
-          config.UPBIT_BASE_URL ?? PROVIDER_DEFAULTS.upbit.baseUrl,
-        ]);
-      }
+      if (!server && flags.fetches !== false) await assertProvidersReachable(config);
       const runtime = new LocalRuntime({
         sql: db.sql,
         log: createLocalLog(config.LOG_LEVEL ?? 'WARN'),
@@ -60,4 +55,12 @@ export async function withPipeline<T>(
       await server?.stop();
     }
   });
+}
+
+/** Fails fast with a way out (--offline) when Yahoo or Upbit cannot be reached at all. */
+export async function assertProvidersReachable(config: Config): Promise<void> {
+  await assertReachable([
+    config.YAHOO_BASE_URL ?? PROVIDER_DEFAULTS.yahoo.baseUrl,
+    config.UPBIT_BASE_URL ?? PROVIDER_DEFAULTS.upbit.baseUrl,
+  ]);
 }

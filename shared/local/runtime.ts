@@ -5,7 +5,7 @@ import type { Log } from '#shared/domain/ports.ts';
 import { RateBudget } from '#shared/http/rate-budget.ts';
 import { createProvider, type ProviderName } from '#shared/providers/index.ts';
 import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '#shared/queue/local-queue.ts';
-import { taskMessageSchema } from '#shared/queue/task-queue.ts';
+import { readTaskMessage } from '#shared/queue/task-queue.ts';
 import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps, type PipelineSettings } from '#shared/usecases/deps.ts';
 import { ingestTask } from '#shared/usecases/ingest-task.ts';
@@ -110,14 +110,14 @@ export class LocalRuntime {
   }
 
   private async handle(message: ReceivedMessage, stats: DrainStats): Promise<void> {
-    const parsed = readMessage(message.body);
-    if (!parsed.success) {
+    const parsed = readTaskMessage(message.body);
+    if ('problem' in parsed) {
       // Never succeeds: let it reach the dead-letter queue, where it is kept and reported.
       this.deps.log.error('unreadable ingest message', { body: message.body.slice(0, 200) });
       return;
     }
     try {
-      const result = await ingestTask(this.deps, parsed.data, message.receiveCount);
+      const result = await ingestTask(this.deps, parsed.message, message.receiveCount);
       if (result.kind === 'retry-later') {
         stats.retried += 1;
         this.queue.changeVisibility(message.receiptHandle, result.delaySeconds);
@@ -127,7 +127,7 @@ export class LocalRuntime {
       this.queue.delete(message.receiptHandle);
     } catch (error) {
       this.deps.log.error('ingest failed; the message will be delivered again', {
-        taskId: parsed.data.taskId,
+        taskId: parsed.message.taskId,
         error: (error as Error).message,
       });
     }
@@ -136,10 +136,10 @@ export class LocalRuntime {
   private async handleDeadLetters(stats: DrainStats): Promise<boolean> {
     const batch = this.deadLetters.receive(10);
     for (const message of batch) {
-      const parsed = readMessage(message.body);
+      const parsed = readTaskMessage(message.body);
       try {
-        if (parsed.success) {
-          await deadLetterTask(this.deps, parsed.data);
+        if ('message' in parsed) {
+          await deadLetterTask(this.deps, parsed.message);
           stats.deadLettered += 1;
         } else {
           stats.poisoned.push(message.body);
@@ -158,13 +158,5 @@ export class LocalRuntime {
       }
     }
     return batch.length > 0;
-  }
-}
-
-function readMessage(body: string) {
-  try {
-    return taskMessageSchema.safeParse(JSON.parse(body));
-  } catch {
-    return taskMessageSchema.safeParse(undefined);
   }
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { describeIssue } from '#shared/domain/errors.ts';
 
 /** What one ingest message carries: the task to run and when it may start. */
-export const taskMessageSchema = z.object({
+export const taskMessageSchema = z.strictObject({
   taskId: z.number().int().positive(),
   jobId: z.number().int().positive(),
   /** ISO instant; a message that arrives earlier is put back until then. */
@@ -27,3 +28,17 @@ export interface TaskQueue {
 
 /** The largest batch SQS accepts. */
 export const SEND_BATCH_SIZE = 10;
+
+/** A message body read as a task message, or what is wrong with it (one bounded line). */
+export function readTaskMessage(body: string): { message: TaskMessage } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { problem: 'the body is not JSON' };
+  }
+  const parsed = taskMessageSchema.safeParse(json);
+  return parsed.success
+    ? { message: parsed.data }
+    : { problem: describeIssue(parsed.error.issues[0], 'body') };
+}

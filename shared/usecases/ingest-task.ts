@@ -2,9 +2,11 @@ import { getCalendar } from '#shared/calendars/index.ts';
 import { getAsset } from '#shared/db/assets.ts';
 import { inTransaction } from '#shared/db/client.ts';
 import { barBefore } from '#shared/db/coverage.ts';
-import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
+import { JobNotFoundError } from '#shared/db/errors.ts';
+import { finishTask, getTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
@@ -51,7 +53,10 @@ export async function ingestTask(
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
 
   const task = await startTask(deps.sql, taskId);
-  if (!task) return { kind: 'skipped', taskId, reason: 'task already ended' };
+  if (!task) return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
+  if (task.jobId !== message.jobId) {
+    throw new InputError(`ingest: task ${taskId} belongs to job ${task.jobId}, not to job ${message.jobId}`);
+  }
   const asset = await getAsset(deps.sql, task.assetId);
   const calendar = getCalendar(asset.calendar);
   const lastComplete = calendar.expectedLastSession(deps.now());
@@ -147,6 +152,19 @@ async function finish(
   }
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId: task.id, status: outcome.status, rows: outcome.rowsUpserted };
+}
+
+/**
+ * A message whose task did not start: normally a redelivery of a task that already ended. A task that
+ * does not exist throws, so the message fails, reaches the dead-letter queue and is kept there.
+ */
+async function whyNotStarted(deps: PipelineDeps, message: TaskMessage): Promise<string> {
+  const task = await getTask(deps.sql, message.taskId).catch((error: unknown) => {
+    if (error instanceof JobNotFoundError)
+      throw new InputError(`ingest: task ${message.taskId} does not exist`);
+    throw error;
+  });
+  return `task already ended (${task.status})`;
 }
 
 /** 30 s, 60 s, 120 s ... capped at the queue's 15 minutes, with jitter so retries spread out. */

@@ -6,21 +6,22 @@ import { JobNotFoundError } from '#shared/db/errors.ts';
 import { createJob, failedTasks, getJob } from '#shared/db/jobs.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { addDays, daysBetween, utcDate } from '#shared/domain/dates.ts';
-import { InputError } from '#shared/domain/errors.ts';
+import { describeIssue, InputError, quote } from '#shared/domain/errors.ts';
 import type { JobKind } from '#shared/domain/job.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type FanOutResult, fanOutTasks } from './fan-out.ts';
 import { jobFinishedEvent } from './plan-collection.ts';
 
-const isoDate = z.iso.date({
-  error: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
-});
+const isoDate = z.iso.date({ error: (issue) => `expected a date YYYY-MM-DD, got ${quote(issue.input)}` });
+
+/** Printable ASCII only: every provider symbol fits, and nothing odd reaches SQL or a log line. */
+const symbol = z.string().regex(/^[\x21-\x7E]{1,32}$/, 'expected a symbol: 1-32 printable ASCII characters');
 
 export const backfillRequestSchema = z.strictObject({
   start: isoDate.optional(),
   end: isoDate.optional(),
   /** Asset symbols; all active assets when omitted. */
-  assets: z.array(z.string().min(1).max(32)).min(1).max(10_000).optional(),
+  assets: z.array(symbol).min(1).max(10_000).optional(),
   dryRun: z.boolean().default(false),
   /** Skip chunks that already hold a bar for every session of the calendar. */
   skipExisting: z.boolean().default(false),
@@ -146,12 +147,13 @@ type ParsedRequest = z.output<typeof backfillRequestSchema>;
 
 function parseRequest(raw: unknown): ParsedRequest {
   const parsed = backfillRequestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'request';
-    throw new InputError(`backfill: ${field}: ${issue?.message}`);
-  }
+  if (!parsed.success) throw new InputError(`backfill: ${describeIssue(parsed.error.issues[0])}`);
   const request = parsed.data;
+  if (request.retryFailedOf !== undefined && (request.start || request.end || request.assets)) {
+    throw new InputError(
+      'backfill: retryFailedOf takes the failed tasks as they were; drop start, end and assets',
+    );
+  }
   if (request.retryFailedOf === undefined && (!request.start || !request.end)) {
     throw new InputError('backfill: give both start and end (YYYY-MM-DD), or retryFailedOf with a job id');
   }
@@ -185,7 +187,7 @@ async function resolveAssets(deps: PipelineDeps, symbols: string[] | undefined):
   const known = new Set(found.map((a) => a.symbol));
   const unknown = unique.filter((s) => !known.has(s));
   if (unknown.length > 0) {
-    const shown = unknown.slice(0, 5).map((s) => JSON.stringify(s.slice(0, 32)));
+    const shown = unknown.slice(0, 5).map((s) => quote(s));
     throw new InputError(
       `backfill: unknown asset${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; add ${unknown.length > 1 ? 'them' : 'it'} to the universe first`,
     );
@@ -228,6 +230,7 @@ async function chunksToRetry(deps: PipelineDeps, jobId: number) {
   if (job.finishedAt === null)
     throw new InputError(`backfill: job ${jobId} is still ${job.status}; retry it once it ends`);
   const failed = await failedTasks(deps.sql, jobId);
+  if (failed.length === 0) throw new InputError(`backfill: job ${jobId} has no failed tasks to retry`);
   const assets = await listAssets(deps.sql, { symbols: job.assets });
   const byId = new Map(assets.map((a) => [a.id, a]));
   const chunks = failed.map((t) => {

@@ -79,7 +79,7 @@ describe('backfill function', () => {
     [
       'a field it does not know',
       { start: '2024-01-01', end: '2024-03-31', asset: ['SPY'] },
-      'backfill: request: Unrecognized key: "asset"',
+      'backfill: request: unknown field "asset"',
     ],
   ])('rejects %s with a one-line InputError, recording and sending nothing', async (_, request, message) => {
     // Prepare

@@ -146,7 +146,7 @@ describe('freshness function', () => {
     // Assess
     await expect(invocation).rejects.toMatchObject({
       name: 'InputError',
-      message: 'freshness: payload: Unrecognized key: "calendar"',
+      message: 'freshness: payload: unknown field "calendar"',
     });
     expect(discord.posts).toEqual([]);
   });

@@ -77,7 +77,11 @@ describe('ingestTask through the market server', () => {
     const result = await ingestTask(again.deps, message, 2);
 
     // Assess
-    expect(result).toEqual({ kind: 'skipped', taskId: message.taskId, reason: 'task already ended' });
+    expect(result).toEqual({
+      kind: 'skipped',
+      taskId: message.taskId,
+      reason: 'task already ended (success)',
+    });
     expect(await pricesChecksum(db.sql)).toEqual(before);
     expect(again.events.events).toEqual([]);
     expect(server.stats().total).toBe(requestsBefore);

@@ -306,7 +306,7 @@ describe('planBackfill validation', () => {
     [
       'an unknown field',
       { start: '2024-01-01', end: '2024-01-31', force: true },
-      'backfill: request: Unrecognized key: "force"',
+      'backfill: request: unknown field "force"',
     ],
     [
       'no dates and no job to retry',
@@ -316,12 +316,12 @@ describe('planBackfill validation', () => {
     [
       'an injection-looking symbol',
       { start: '2024-01-01', end: '2024-01-31', assets: ["SPY'; DROP TABLE assets;--"] },
-      `backfill: unknown asset "SPY'; DROP TABLE assets;--"; add it to the universe first`,
+      'backfill: assets.0: expected a symbol: 1-32 printable ASCII characters',
     ],
     [
       'a symbol with a line break',
       { start: '2024-01-01', end: '2024-01-31', assets: ['SPY\nXLK'] },
-      'backfill: unknown asset "SPY\\nXLK"; add it to the universe first',
+      'backfill: assets.0: expected a symbol: 1-32 printable ASCII characters',
     ],
   ];
 
