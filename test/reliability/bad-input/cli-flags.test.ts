@@ -51,7 +51,7 @@ const rows: Row[] = [
   },
 ];
 
-/** Rows the CLI gets wrong today (see the report of issue 6); fixing the bug turns them red. */
+/** Rows the CLI once got wrong (issue 6 bad-input review), kept as regression tests. */
 const formerBugs: (Row & { bug: string })[] = [
   {
     bug: 'commander prints the whole help after a usage error',
