@@ -213,3 +213,17 @@ export async function getTask(sql: Sql, taskId: number): Promise<JobTask> {
   if (!task) throw new JobNotFoundError(`task ${taskId} does not exist`);
   return task;
 }
+
+/**
+ * Claims the announcement of a finished job: returns it to exactly one caller, the first to ask after
+ * the job finished; undefined while it runs or once someone has claimed it.
+ */
+export async function claimJobAnnouncement(sql: Sql, jobId: number): Promise<JobRun | undefined> {
+  const [job] = await sql.unsafe<JobRun[]>(
+    `UPDATE job_runs SET announced_at = now()
+     WHERE id = $1 AND finished_at IS NOT NULL AND announced_at IS NULL
+     RETURNING ${JOB_COLUMNS}`,
+    [jobId] as never[],
+  );
+  return job;
+}

@@ -1,7 +1,7 @@
 import { finishTask, getTask } from '#shared/db/jobs.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import type { PipelineDeps } from './deps.ts';
-import { afterTaskFinished } from './finish-job.ts';
+import { announceJob } from './finish-job.ts';
 
 /**
  * A task whose message dead-lettered.
@@ -21,6 +21,7 @@ export async function deadLetterTask(deps: PipelineDeps, message: TaskMessage): 
     deps.metrics.add('TasksFailed', 1, { Reason: 'dead-letter' });
     deps.log.error('task dead-lettered', { taskId: task.id, jobId: task.jobId, lastError: task.error });
   }
-  await afterTaskFinished(deps, finished);
+  // Also when the task had already ended: its job may have finished without being announced.
+  await announceJob(deps, task.jobId);
   return finished !== undefined;
 }

@@ -12,7 +12,7 @@ import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
 import type { PipelineDeps } from './deps.ts';
-import { afterTaskFinished } from './finish-job.ts';
+import { afterTaskFinished, announceJob } from './finish-job.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -98,16 +98,27 @@ export async function ingestTask(
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
-  const finished = await inTransaction(deps.sql, async (tx) => {
-    await upsertDailyBars(tx, bars);
-    await clearResolvedFlags(
-      tx,
-      asset.id,
-      bars.map((b) => b.sessionDate),
-    );
-    await recordQualityFlags(tx, flags);
-    return finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
-  });
+  let finished: Awaited<ReturnType<typeof finishTask>>;
+  try {
+    finished = await inTransaction(deps.sql, async (tx) => {
+      await upsertDailyBars(tx, bars);
+      await clearResolvedFlags(
+        tx,
+        asset.id,
+        bars.map((b) => b.sessionDate),
+      );
+      await recordQualityFlags(tx, flags);
+      const ended = await finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
+      // Another delivery of this message ended the task meanwhile: its outcome stands, so these bars
+      // are rolled back with the rest rather than stored under a task that says otherwise.
+      if (!ended) throw new TaskAlreadyEnded();
+      return ended;
+    });
+  } catch (error) {
+    if (!(error instanceof TaskAlreadyEnded)) throw error;
+    await announceJob(deps, task.jobId);
+    return { kind: 'skipped', taskId, reason: 'task ended by another delivery' };
+  }
   deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
@@ -154,6 +165,8 @@ async function finish(
   return { kind: 'done', taskId: task.id, status: outcome.status, rows: outcome.rowsUpserted };
 }
 
+class TaskAlreadyEnded extends Error {}
+
 /**
  * A message whose task did not start: normally a redelivery of a task that already ended. A task that
  * does not exist throws, so the message fails, reaches the dead-letter queue and is kept there.
@@ -164,6 +177,8 @@ async function whyNotStarted(deps: PipelineDeps, message: TaskMessage): Promise<
       throw new InputError(`ingest: task ${message.taskId} does not exist`);
     throw error;
   });
+  // If the delivery that ended the job died before announcing it, this one does.
+  await announceJob(deps, task.jobId);
   return `task already ended (${task.status})`;
 }
 

@@ -10,7 +10,7 @@ import { describeIssue, InputError, quote } from '#shared/domain/errors.ts';
 import type { JobKind } from '#shared/domain/job.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type FanOutResult, fanOutTasks } from './fan-out.ts';
-import { jobFinishedEvent } from './plan-collection.ts';
+import { announceJob } from './finish-job.ts';
 
 const isoDate = z.iso.date({ error: (issue) => `expected a date YYYY-MM-DD, got ${quote(issue.input)}` });
 
@@ -127,11 +127,7 @@ async function recordAndFanOut(
     request: job.request,
     tasks: result.tasks.map((c) => ({ assetId: c.assetId, rangeStart: c.start, rangeEnd: c.end })),
   });
-  if (tasks.length === 0) {
-    await deps.events.publish([jobFinishedEvent(created)]).catch((error: unknown) => {
-      deps.log.error('events could not be published', { jobId: created.id, error: (error as Error).message });
-    });
-  }
+  if (tasks.length === 0) await announceJob(deps, created.id);
   result.jobId = created.id;
   result.fanOut = await fanOutTasks(deps, created.id, tasks, job.assets);
   deps.log.info('job planned', {

@@ -2,9 +2,9 @@ import { getCalendar } from '#shared/calendars/index.ts';
 import type { CalendarId } from '#shared/calendars/types.ts';
 import { listAssets } from '#shared/db/assets.ts';
 import { createJob } from '#shared/db/jobs.ts';
-import type { DomainEvent } from '#shared/domain/ports.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type FanOutResult, fanOutTasks } from './fan-out.ts';
+import { announceJob } from './finish-job.ts';
 
 export interface CollectionResult {
   jobId: number;
@@ -36,7 +36,7 @@ export async function collectMarket(deps: PipelineDeps, calendarId: CalendarId):
     request: { calendar: calendarId, lookbackSessions: deps.settings.lookbackSessions },
     tasks: assets.map((a) => ({ assetId: a.id, rangeStart: start, rangeEnd: end })),
   });
-  if (tasks.length === 0) await deps.events.publish([jobFinishedEvent(job)]);
+  if (tasks.length === 0) await announceJob(deps, job.id);
   const fanOut = await fanOutTasks(deps, job.id, tasks, assets);
   deps.log.info('collection planned', {
     jobId: job.id,
@@ -46,27 +46,4 @@ export async function collectMarket(deps: PipelineDeps, calendarId: CalendarId):
     tasks: tasks.length,
   });
   return { jobId: job.id, calendar: calendarId, start, end, tasks: tasks.length, fanOut };
-}
-
-export function jobFinishedEvent(job: {
-  id: number;
-  kind: 'scheduled' | 'backfill' | 'repair';
-  status: string;
-  tasksTotal: number;
-  tasksSucceeded: number;
-  tasksFailed: number;
-  rowsUpserted: number;
-}): DomainEvent {
-  return {
-    type: 'JobFinished',
-    detail: {
-      jobId: job.id,
-      kind: job.kind,
-      status: job.status as 'success' | 'partial_failure' | 'failure',
-      tasksTotal: job.tasksTotal,
-      tasksSucceeded: job.tasksSucceeded,
-      tasksFailed: job.tasksFailed,
-      rowsUpserted: job.rowsUpserted,
-    },
-  };
 }

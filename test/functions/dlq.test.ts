@@ -2,7 +2,15 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { finishTask, getJob, listJobs, listTasks, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
+import {
+  claimJobAnnouncement,
+  finishTask,
+  getJob,
+  listJobs,
+  listTasks,
+  noteTaskRetry,
+  startTask,
+} from '#shared/db/jobs.ts';
 import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { sqsEvent, taskBody } from './support/aws-events.ts';
@@ -92,10 +100,12 @@ describe('dlq function', () => {
     expect(await getJob(db.sql, job.id)).toMatchObject({ status: 'failure', tasksTotal: 1, tasksFailed: 1 });
   });
 
-  it('leaves a task that already ended as it is, publishing and alerting nothing', async () => {
-    // Prepare: the task succeeded, but its message was dead-lettered all the same (e.g. a lost delete).
+  it('leaves a task that already ended, of a job already announced, as it is, publishing and alerting nothing', async () => {
+    // Prepare: the task succeeded and its job was announced, but its message was dead-lettered all the
+    // same (e.g. a lost delete).
     const { job, task } = await strandedJob();
     await finishTask(db.sql, task.id, { status: 'success', rowsUpserted: 21 });
+    await claimJobAnnouncement(db.sql, job.id);
     const tasksBefore = await listTasks(db.sql, job.id);
 
     // Act
