@@ -89,20 +89,41 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
  * and merged with ON CONFLICT.
  */
 async function upsertByCopy(tx: Sql, bars: DailyBar[]): Promise<UpsertResult> {
-  if (await nothingStoredInRange(tx, bars)) {
-    try {
-      await inSavepoint(tx, (sp) => copyRows(sp, 'prices_daily', bars));
-      return { inserted: bars.length, updated: 0, unchanged: 0 };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK_DETECTED) throw error;
-    }
-  }
   await tx.unsafe(
     `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
        (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS`,
   );
+  // COPY only into the private staging table: a COPY into prices_daily that hit a conflict would fail
+  // mid-stream and take the connection down with it, leaving nothing to fall back on.
   await copyRows(tx, 'prices_daily_staging', bars);
+  const result = (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length));
+  await tx.unsafe('TRUNCATE prices_daily_staging'); // the transaction may go on to another chunk
+  return result;
+}
+
+/**
+ * When none of the batch's assets has a stored bar in its date range (a backfill of new history), a
+ * plain INSERT ... SELECT, without the per-row cost of ON CONFLICT. Under a savepoint: a concurrent
+ * writer that got there first (unique violation, deadlock) sends it back to the merge.
+ * @returns undefined when it did not apply.
+ */
+async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
+  if (!(await nothingStoredInRange(tx, bars))) return undefined;
+  try {
+    await inSavepoint(tx, (sp) =>
+      sp.unsafe(
+        `INSERT INTO prices_daily (${COLUMNS}) SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3`,
+      ),
+    );
+    return { inserted: bars.length, updated: 0, unchanged: 0 };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined;
+    throw error;
+  }
+}
+
+async function mergeStaged(tx: Sql, total: number): Promise<UpsertResult> {
   const [counts] = await tx.unsafe<[MergeCounts]>(
     `WITH up AS (
        INSERT INTO prices_daily (${COLUMNS})
@@ -110,8 +131,7 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[]): Promise<UpsertResult> {
        ${ON_CONFLICT}
      ) ${COUNT_MERGED}`,
   );
-  await tx.unsafe('TRUNCATE prices_daily_staging'); // the transaction may go on to another chunk
-  return withUnchanged(bars.length, counts);
+  return withUnchanged(total, counts);
 }
 
 async function nothingStoredInRange(sql: Sql, bars: DailyBar[]): Promise<boolean> {

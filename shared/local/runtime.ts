@@ -2,6 +2,7 @@ import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
 import type { Sql } from '#shared/db/client.ts';
 import { JobNotFoundError } from '#shared/db/errors.ts';
 import type { Log } from '#shared/domain/ports.ts';
+import type { Clock } from '#shared/http/clock.ts';
 import { RateBudget } from '#shared/http/rate-budget.ts';
 import { createProvider, type ProviderName } from '#shared/providers/index.ts';
 import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '#shared/queue/local-queue.ts';
@@ -29,6 +30,8 @@ export interface LocalRuntimeOptions {
   providerBaseDelayMs?: number;
   /** Fault drills only: acknowledgements of ingest messages to lose (see LocalQueueOptions.dropsDelete). */
   dropsDelete?: LocalQueueOptions['dropsDelete'];
+  /** The providers' clock: back-off, Retry-After waits and request budgets (fault drills speed it up). */
+  providerClock?: Clock;
 }
 
 /** Concurrent workers, like concurrent ingest Lambdas: fetches overlap with database writes. */
@@ -68,7 +71,11 @@ export class LocalRuntime {
       createProvider(name, {
         baseUrl: options.baseUrls?.[name],
         // A budget of its own: the process-wide one belongs to the real service's rate.
-        rateBudget: new RateBudget({ perSecond: settings.providerBudgets[name] }),
+        rateBudget: new RateBudget({
+          perSecond: settings.providerBudgets[name],
+          clock: options.providerClock,
+        }),
+        clock: options.providerClock,
         timeoutMs: options.providerTimeoutMs,
         baseDelayMs: options.providerBaseDelayMs,
       });
