@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
+import { flagsCommand } from '#shared/cli/flags-command.ts';
 import { jobsCommand } from '#shared/cli/jobs-command.ts';
 import { createOutput, type Output } from '#shared/cli/output.ts';
 import {
@@ -93,6 +94,14 @@ program
   .option('--watch', 'refresh until the job ends', false)
   .option('--limit <n>', 'how many jobs to list', '20')
   .action(run(jobsCommand));
+program
+  .command('flags')
+  .description('data-quality findings: rejected bars, moves over 30 %, sessions missing against the calendar')
+  .option('--kind <kind>', 'rejected_bar, large_move or gap')
+  .option('--asset <symbol>', 'one asset only')
+  .option('--since <date>', 'sessions from this date, YYYY-MM-DD')
+  .option('--limit <n>', 'how many to list', '100')
+  .action(run(flagsCommand));
 program
   .command('freshness')
   .description('latest stored session per asset vs. its exchange calendar (exit 1 when stale)')

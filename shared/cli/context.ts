@@ -1,13 +1,18 @@
 import { join } from 'node:path';
 import type { Config } from '#shared/config.ts';
 import { type Database, openDatabase } from '#shared/db/database.ts';
+import { migrate } from '#shared/db/migrations.ts';
 import { DRAIN_WORKERS } from '#shared/local/runtime.ts';
 
 /**
  * Opens the database a CLI command works on (DATABASE_URL, or the embedded cluster under DATA_DIR),
  * runs the command and always closes it, stopping the embedded server if this process started it.
  */
-export async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  config: Config,
+  work: (db: Database) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
   const db = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'postgres'),
@@ -15,6 +20,8 @@ export async function withDatabase<T>(config: Config, work: (db: Database) => Pr
     max: DRAIN_WORKERS + 4,
   });
   try {
+    // The seeds' lesson: a command never meets a table that was never migrated.
+    if (options.migrate) await migrate(db.sql);
     return await work(db);
   } finally {
     await db.close();

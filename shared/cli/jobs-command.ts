@@ -14,42 +14,46 @@ export async function jobsCommand(
   out: Output,
   flags: { id?: string; watch: boolean; limit: string },
 ): Promise<number> {
-  return withDatabase(config, async ({ sql }) => {
-    if (flags.id === undefined) {
-      const jobs = await listJobs(sql, positiveInt(flags.limit, '--limit'));
-      out.result(jobs, (js) => (js.length ? jobsTable(js) : 'no jobs yet'));
-      return 0;
-    }
-    const id = positiveInt(flags.id, 'job id');
-    for (;;) {
-      const job = await getJob(sql, id);
-      const tasks = await listTasks(sql, id);
-      const finished = job.finishedAt !== null;
-      if (!flags.watch || finished || out.json) {
-        out.result({ job, progressPct: progressPct(job), tasks }, () =>
-          [
-            jobsTable([job]),
-            `progress: ${progressPct(job)} %`,
-            '',
-            table([
-              ['asset', 'range', 'status', 'attempts', 'rows', 'error / warnings'],
-              ...tasks.map((t) => [
-                t.symbol,
-                `${t.rangeStart}..${t.rangeEnd}`,
-                t.status,
-                t.attempts,
-                t.rowsUpserted,
-                t.error ?? t.warnings.join('; '),
-              ]),
-            ]),
-          ].join('\n'),
-        );
-        return job.status === 'failure' || job.status === 'partial_failure' ? 1 : 0;
+  return withDatabase(
+    config,
+    async ({ sql }) => {
+      if (flags.id === undefined) {
+        const jobs = await listJobs(sql, positiveInt(flags.limit, '--limit'));
+        out.result(jobs, (js) => (js.length ? jobsTable(js) : 'no jobs yet'));
+        return 0;
       }
-      process.stderr.write(
-        `\rjob ${id}: ${job.status} ${progressPct(job)} % (${job.tasksSucceeded + job.tasksFailed}/${job.tasksTotal} tasks, ${job.rowsUpserted} rows)`,
-      );
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  });
+      const id = positiveInt(flags.id, 'job id');
+      for (;;) {
+        const job = await getJob(sql, id);
+        const tasks = await listTasks(sql, id);
+        const finished = job.finishedAt !== null;
+        if (!flags.watch || finished || out.json) {
+          out.result({ job, progressPct: progressPct(job), tasks }, () =>
+            [
+              jobsTable([job]),
+              `progress: ${progressPct(job)} %`,
+              '',
+              table([
+                ['asset', 'range', 'status', 'attempts', 'rows', 'error / warnings'],
+                ...tasks.map((t) => [
+                  t.symbol,
+                  `${t.rangeStart}..${t.rangeEnd}`,
+                  t.status,
+                  t.attempts,
+                  t.rowsUpserted,
+                  t.error ?? t.warnings.join('; '),
+                ]),
+              ]),
+            ].join('\n'),
+          );
+          return job.status === 'failure' || job.status === 'partial_failure' ? 1 : 0;
+        }
+        process.stderr.write(
+          `\rjob ${id}: ${job.status} ${progressPct(job)} % (${job.tasksSucceeded + job.tasksFailed}/${job.tasksTotal} tasks, ${job.rowsUpserted} rows)`,
+        );
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    },
+    { migrate: true },
+  );
 }

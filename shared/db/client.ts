@@ -46,7 +46,7 @@ export async function inTransaction<T>(sql: Sql, work: (tx: Sql) => Promise<T>):
   return sql.begin((tx) => work(tx as unknown as Sql)) as Promise<T>;
 }
 
-export function isTransaction(sql: Sql): boolean {
+function isTransaction(sql: Sql): boolean {
   return 'savepoint' in sql;
 }
 

@@ -8,11 +8,6 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-/** The database could not be reached (refused, reset, or shutting down); worth retrying later. */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError';
-}
-
 /** A job or task referenced by id does not exist. */
 export class JobNotFoundError extends Error {
   override name = 'JobNotFoundError';

@@ -125,6 +125,15 @@ describe('cli', () => {
     expect(stdout).toMatch(/Exit codes/);
   });
 
+  it('lists quality flags as JSON and refuses an unknown kind with exit 2', async () => {
+    const listed = await cli('--json', 'flags', '--since', '2024-01-01');
+    expect(listed.code).toBe(0);
+    expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
+    const refused = await cli('flags', '--kind', 'typo');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^flags: kind: /);
+  });
+
   it('lists the sessions of a calendar', async () => {
     const { stdout } = await cli(
       '--json',

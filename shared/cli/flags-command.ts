@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { Config } from '#shared/config.ts';
+import { listQualityFlags } from '#shared/db/quality-flags.ts';
+import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import { withDatabase } from './context.ts';
+import { type Output, table } from './output.ts';
+import { positiveInt } from './pipeline-commands.ts';
+
+const flagsSchema = z.object({
+  kind: z.enum(['rejected_bar', 'large_move', 'gap']).optional(),
+  asset: z
+    .string()
+    .regex(/^[\x21-\x7E]{1,32}$/, 'expected a symbol')
+    .optional(),
+  since: z.iso.date().optional(),
+  limit: z.string(),
+});
+
+/** `flags`: data-quality findings (rejected bars, large moves, gaps), newest sessions first. */
+export async function flagsCommand(
+  config: Config,
+  out: Output,
+  raw: Record<string, unknown>,
+): Promise<number> {
+  const parsed = flagsSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(`flags: ${describeIssue(parsed.error.issues[0], 'flags')}`);
+  const { kind, asset, since, limit } = parsed.data;
+  return withDatabase(
+    config,
+    async ({ sql }) => {
+      const flags = await listQualityFlags(sql, {
+        kind,
+        symbol: asset,
+        since,
+        limit: positiveInt(limit, '--limit'),
+      });
+      out.result(flags, (fs) =>
+        fs.length === 0
+          ? 'no quality flags'
+          : table([
+              ['session', 'asset', 'kind', 'reason', 'job'],
+              ...fs.map((f) => [f.sessionDate, f.symbol, f.kind, f.reason, f.jobId ?? '-']),
+            ]),
+      );
+      return 0;
+    },
+    { migrate: true },
+  );
+}
