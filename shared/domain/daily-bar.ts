@@ -16,3 +16,9 @@ export interface DailyBar {
   adjClose: number | null;
   volume: number;
 }
+
+/**
+ * One session's prices before an asset id and source are attached: what a provider returns, what
+ * validation checks and what the local market server serves.
+ */
+export type BarValues = Omit<DailyBar, 'assetId' | 'source'>;

@@ -1,24 +1,15 @@
 import { type CalendarId, type ExchangeCalendar, getCalendar } from '#shared/calendars/index.ts';
 import { toDay } from '#shared/calendars/iso-day.ts';
 import { zonedTimeToEpochMs } from '#shared/calendars/zoned-time.ts';
-import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { BarValues, IsoDate } from '#shared/domain/daily-bar.ts';
 import type { MarketServerConfig } from './options.ts';
 import { PriceModel } from './price-model.ts';
 import { type Currency, type MarketProvider, roundPrice, roundVolume } from './rounding.ts';
 
 export type { MarketProvider } from './rounding.ts';
 
-/** One session as the server serves it (the same fields as a provider's bar). */
-export interface MarketBar {
-  sessionDate: IsoDate;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Yahoo: equal to close (the server pays no dividends); Upbit: null, it has none. */
-  adjClose: number | null;
-  volume: number;
-}
+/** One session as the server serves it (Yahoo: adjClose = close, no dividends; Upbit: null). */
+export type MarketBar = BarValues;
 
 /** Regular opens, exchange-local minutes after midnight: what Yahoo stamps a daily bar with. */
 const OPEN_MINUTES: Record<CalendarId, number> = { XNYS: 9 * 60 + 30, XKRX: 9 * 60, '24/7': 0 };

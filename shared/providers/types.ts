@@ -1,4 +1,4 @@
-import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { BarValues, IsoDate } from '#shared/domain/daily-bar.ts';
 import type { FetchRequest } from './request.ts';
 
 export type ProviderName = 'yahoo' | 'upbit';
@@ -8,17 +8,7 @@ export type ProviderName = 'yahoo' | 'upbit';
  * volume the provider left empty on an otherwise populated bar is NaN, so that validation rejects and
  * records the row instead of it vanishing here.
  */
-export interface ProviderBar {
-  /** Exchange-local trading date, never the UTC date of the bar's timestamp. */
-  sessionDate: IsoDate;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Split and dividend adjusted close; null where the provider has none (Upbit). Changes over time. */
-  adjClose: number | null;
-  volume: number;
-}
+export type ProviderBar = BarValues;
 
 /** A split effective at the open of `sessionDate`: `numerator` new shares for `denominator` old ones. */
 export interface ProviderSplit {

@@ -1,7 +1,6 @@
-import type { DailyBar, IsoDate } from '#shared/domain/daily-bar.ts';
+import type { BarValues, IsoDate } from '#shared/domain/daily-bar.ts';
 
-/** A bar's values, before an asset id and source are attached. */
-export type BarValues = Omit<DailyBar, 'assetId' | 'source'>;
+export type { BarValues };
 
 /** Close-to-close moves larger than this are stored but flagged for a person to look at. */
 export const LARGE_MOVE = 0.3;
