@@ -39,7 +39,11 @@ export function database(
     const raw = await secrets.get(env.DB_SECRET_ARN, { maxAge: SECRET_MAX_AGE_SECONDS, transform: 'json' });
     const s = rdsSecretSchema.parse(raw);
     const url = `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
-    return createSql(url, { max: 2, ssl: env.DB_TLS !== 'disable', applicationName: 'market-data-lambda' });
+    return createSql(url, {
+      max: 2,
+      tls: { mode: env.DB_TLS === 'disable' ? 'disable' : 'require' },
+      applicationName: 'market-data-lambda',
+    });
   })().catch((error: unknown) => {
     sql = undefined; // the next invocation tries again
     throw error;

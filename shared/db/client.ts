@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
+import { postgresSsl, type TlsSettings, tlsFromUrl } from './tls.ts';
 
 /** The postgres.js client type used across the db layer (a transaction or reserved connection fits too). */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -9,7 +10,8 @@ export interface SqlOptions {
   /** Pool size; Lambda wants 1-2, a local backfill more. */
   max?: number;
   applicationName?: string;
-  ssl?: boolean;
+  /** TLS for this client; when absent the URL's `sslmode`/`sslrootcert` decide, as in libpq (see tls.ts). */
+  tls?: TlsSettings;
 }
 
 /**
@@ -18,10 +20,13 @@ export interface SqlOptions {
  * instants; numeric prices as strings so no precision is lost.
  */
 export function createSql(url: string, options: SqlOptions = {}): Sql {
-  return postgres(url, {
+  const fromUrl = tlsFromUrl(url);
+  const host = new URL(fromUrl.url).hostname.replace(/^\[|\]$/g, '') || 'localhost';
+  // libpq's default is `prefer`: TLS when the server offers it, else plaintext.
+  const ssl = postgresSsl(options.tls ?? fromUrl.tls ?? { mode: 'prefer' }, host);
+  return postgres(fromUrl.url, {
     max: options.max ?? 10,
-    // Only when asked: otherwise sslmode in the URL (e.g. ?sslmode=require for RDS) decides.
-    ...(options.ssl ? { ssl: 'require' as const } : {}),
+    ssl: ssl as never,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
@@ -65,5 +70,8 @@ export async function inSavepoint<T>(tx: Sql, work: (sp: Sql) => Promise<T>): Pr
  * socket error and close (a rejected promise would leave that pool slot "connecting" for ever).
  */
 function connectWithoutDelay(options: { host: string[]; port: number[] }): Socket {
-  return connect({ host: options.host[0] ?? 'localhost', port: options.port[0] ?? 5432, noDelay: true });
+  const host = options.host[0] ?? 'localhost';
+  const port = options.port[0] ?? 5432;
+  // postgres.js names the server in its errors (and, without our TLS options, in SNI) from these.
+  return Object.assign(connect({ host, port, noDelay: true }), { host, port });
 }

@@ -36,6 +36,18 @@ export interface LocalPostgresOptions {
   port?: number;
   /** Trade durability for speed: for throwaway test clusters only. */
   ephemeral?: boolean;
+  /**
+   * Behave like RDS with `rds.force_ssl=1`: TLS with this certificate, and `hostssl ... scram-sha-256`
+   * as the only way in (plaintext is refused). The URL then asks for `verify-full` against `caFile`.
+   */
+  tls?: ServerTls;
+}
+
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+  /** The CA that signed the certificate, which clients trust. */
+  caFile: string;
 }
 
 interface Binaries {
@@ -61,7 +73,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const dataDir = await reachableDataDir(resolve(options.dataDir), runAs);
   const running = await runningPort(dataDir);
   if (running !== undefined) {
-    return { url: urlFor(running), dataDir, startedHere: false, stop: async () => {} };
+    return { url: urlFor(running, options.tls), dataDir, startedHere: false, stop: async () => {} };
   }
   const bin = await binaries(runAs);
   await prepareDataDir(dataDir, runAs);
@@ -74,6 +86,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     '-c max_connections=200',
   ];
   if (options.ephemeral) flags.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
+  if (options.tls) flags.push(...(await requireTls(dataDir, options.tls, runAs)));
   await exec(
     bin.pgCtl,
     ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', flags.join(' ')],
@@ -81,15 +94,47 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     'start',
   );
   return {
-    url: urlFor(port),
+    url: urlFor(port, options.tls),
     dataDir,
     startedHere: true,
     stop: () => exec(bin.pgCtl, ['stop', '-w', '-m', 'fast', '-D', dataDir], runAs, 'stop').then(() => {}),
   };
 }
 
-function urlFor(port: number): string {
-  return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+function urlFor(port: number, tls: ServerTls | undefined): string {
+  if (!tls) return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres?sslmode=disable`;
+  // By name, so that verify-full checks the host name as it would for an RDS endpoint.
+  const root = encodeURIComponent(tls.caFile);
+  return `postgres://${SUPERUSER}:${PASSWORD}@localhost:${port}/postgres?sslmode=verify-full&sslrootcert=${root}`;
+}
+
+/**
+ * Installs the certificate in the data folder (the server insists its key be private to it) and an
+ * hba file that admits password (SCRAM) logins over TLS only, as RDS does with rds.force_ssl=1.
+ * Returns the server flags that turn TLS on.
+ */
+async function requireTls(dataDir: string, tls: ServerTls, runAs: RunAs | undefined): Promise<string[]> {
+  await cp(tls.certFile, join(dataDir, 'server.crt'));
+  await cp(tls.keyFile, join(dataDir, 'server.key'));
+  await chmod(join(dataDir, 'server.key'), 0o600);
+  const hba = [
+    '# Written by startLocalPostgres (tls): like RDS with rds.force_ssl=1, TLS and SCRAM or nothing.',
+    'hostssl all all 127.0.0.1/32 scram-sha-256',
+    'hostssl all all ::1/128 scram-sha-256',
+    '',
+  ];
+  await writeFile(join(dataDir, 'pg_hba.conf'), hba.join('\n'));
+  if (runAs)
+    await run('chown', [
+      `${runAs.uid}:${runAs.gid}`,
+      ...['server.crt', 'server.key', 'pg_hba.conf'].map((f) => join(dataDir, f)),
+    ]);
+  return [
+    '-c ssl=on',
+    "-c ssl_cert_file='server.crt'",
+    "-c ssl_key_file='server.key'",
+    '-c ssl_min_protocol_version=TLSv1.2',
+  ];
 }
 
 /** Port of a live server already using `dataDir` (its postmaster.pid names the port on line 4). */

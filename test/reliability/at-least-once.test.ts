@@ -168,7 +168,8 @@ describe(`a backfill whose acknowledgements are lost after the work committed (s
   beforeAll(async () => {
     const started = Date.now();
     run = await drill({
-      visibilityTimeoutSeconds: 60,
+      // 3 s of wall time: no message reappears while it is still worked on, even on a loaded machine
+      visibilityTimeoutSeconds: 600,
       dropsDelete: (m) => m.receiveCount === 1 && lostAck((JSON.parse(m.body) as TaskMessage).taskId),
     });
     await report('acknowledgement lost after commit', run, started);
@@ -218,7 +219,7 @@ describe(`a backfill whose workers crash right after each commit, before anythin
   let run: Drill;
   beforeAll(async () => {
     const started = Date.now();
-    run = await drill({ visibilityTimeoutSeconds: 60 }, { beforeDrain: crashAfterEveryCommit });
+    run = await drill({ visibilityTimeoutSeconds: 600 }, { beforeDrain: crashAfterEveryCommit });
     await report('worker crash after commit', run, started);
   });
 

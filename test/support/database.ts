@@ -2,28 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createSql, type Sql } from '#shared/db/client.ts';
 import { MIGRATED_TEMPLATE } from './global-setup.ts';
+import { APP_ROLE, withCredentials } from './rds-like-cluster.ts';
 
 export interface TestDatabase {
   sql: Sql;
+  /** The application role's URL of this database (TLS, verify-full): what DATABASE_URL would be. */
   url: string;
   name: string;
   drop(): Promise<void>;
 }
 
 /**
- * A fresh database in the run's throwaway cluster: migrated (a clone of the template) or empty.
- * Each test file makes its own, so files run in parallel without seeing each other's rows.
+ * A fresh database in the run's throwaway RDS-like cluster, owned by the application role: migrated
+ * (a clone of the template) or empty. Each test file makes its own, so files run in parallel without
+ * seeing each other's rows.
  */
 export async function createTestDatabase(
   options: { migrated?: boolean; max?: number } = {},
 ): Promise<TestDatabase> {
-  const serverUrl = inject('postgresUrl');
+  const adminUrl = inject('postgresUrl');
   const name = `test_${randomBytes(6).toString('hex')}`;
-  const admin = createSql(serverUrl, { max: 1 });
   const template = options.migrated === false ? 'template0' : MIGRATED_TEMPLATE;
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${template}`);
-  await admin.end();
-  const url = serverUrl.replace(/\/postgres$/, `/${name}`);
+  await asAdmin(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${APP_ROLE}`);
+  const url = withCredentials(inject('postgresAppUrl'), name);
   const sql = createSql(url, { max: options.max ?? 10 });
   return {
     sql,
@@ -31,9 +32,16 @@ export async function createTestDatabase(
     name,
     drop: async () => {
       await sql.end({ timeout: 5 });
-      const dropper = createSql(serverUrl, { max: 1 });
-      await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+async function asAdmin(adminUrl: string, statement: string): Promise<void> {
+  const admin = createSql(adminUrl, { max: 1 });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end();
+  }
 }

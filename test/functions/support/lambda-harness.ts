@@ -58,7 +58,7 @@ export async function coldStart<N extends FunctionName>(
     AWS_REGION: 'us-east-1',
     STAGE: 'dev',
     DB_SECRET_ARN: dbSecretArn,
-    DB_TLS: 'disable',
+    DB_TLS: 'require',
     INGEST_QUEUE_URL: QUEUE_URL,
     EVENT_BUS_NAME: BUS_NAME,
     DISCORD_WEBHOOK_SECRET_ARN: discordSecretArn,
@@ -92,7 +92,7 @@ export async function coldStart<N extends FunctionName>(
     },
     async dispose() {
       if (!options.db) return;
-      const db = { DB_SECRET_ARN: dbSecretArn, DB_TLS: 'disable' } as const;
+      const db = { DB_SECRET_ARN: dbSecretArn, DB_TLS: 'require' } as const;
       const sql = await lambdaDeps.database(db).catch(() => undefined);
       await sql?.end({ timeout: 1 });
     },

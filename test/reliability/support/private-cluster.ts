@@ -2,15 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSql, type Sql } from '#shared/db/client.ts';
-import { type LocalPostgres, startLocalPostgres } from '#shared/db/local-postgres.ts';
 import { migrate } from '#shared/db/migrations.ts';
+import { APP_ROLE, startRdsLikeCluster } from '#test/support/rds-like-cluster.ts';
 
 /**
  * A PostgreSQL cluster of this test file's own, for drills that stop the server: the run's shared
- * cluster serves every other test file and must never go down.
+ * cluster serves every other test file and must never go down. RDS-like, as the shared one: every
+ * drill runs over verified TLS as a role that is not a superuser.
  */
 export interface PrivateCluster {
-  /** Server URL (the postgres database), stable across restarts: the same port is reused. */
+  /** The superuser's URL (the postgres database), stable across restarts: the same port is reused. */
   url: string;
   /** A fresh migrated database on this cluster, with its own pool. */
   createDatabase(): Promise<{ sql: Sql; url: string; drop(): Promise<void> }>;
@@ -21,19 +22,17 @@ export interface PrivateCluster {
 
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const root = await mkdtemp(join(tmpdir(), 'reliability-pg-'));
-  const dataDir = join(root, 'pg');
-  let server: LocalPostgres = await startLocalPostgres({ dataDir, ephemeral: true });
-  const url = server.url;
-  const port = Number(new URL(url).port);
+  const cluster = await startRdsLikeCluster(root);
+  const url = cluster.adminUrl;
   let databases = 0;
   return {
     url,
     async createDatabase() {
       const name = `drill_${++databases}`;
       const admin = createSql(url, { max: 1 });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
+      await admin.unsafe(`CREATE DATABASE ${name} OWNER ${APP_ROLE}`);
       await admin.end();
-      const databaseUrl = url.replace(/\/postgres$/, `/${name}`);
+      const databaseUrl = cluster.appUrl(name);
       const sql = createSql(databaseUrl, { max: 10 });
       await migrate(sql);
       return {
@@ -49,13 +48,9 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
         },
       };
     },
-    async outage(downMs) {
-      await server.stop();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      server = await startLocalPostgres({ dataDir, ephemeral: true, port });
-    },
+    outage: (downMs) => cluster.restart(downMs),
     async stop() {
-      await server.stop();
+      await cluster.stop();
       await rm(root, { recursive: true, force: true });
     },
   };
