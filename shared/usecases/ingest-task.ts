@@ -12,6 +12,7 @@ import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
 import type { PipelineDeps } from './deps.ts';
+import { onStoredBasis } from './as-traded.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
 
 export type IngestResult =
@@ -64,12 +65,13 @@ export async function ingestTask(
   if (end < task.rangeStart)
     return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings: [] }, asset.provider);
 
-  const outcome = await deps.providers[asset.provider].fetchDailyBars({
+  const fetched = await deps.providers[asset.provider].fetchDailyBars({
     symbol: asset.providerSymbol,
     start: task.rangeStart,
     end,
     timezone: calendar.timezone,
   });
+  const outcome = await onStoredBasis(deps, asset, fetched); // as traded: later splits un-applied
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
 
   const report = validateBars({
