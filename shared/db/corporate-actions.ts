@@ -74,7 +74,9 @@ export async function upsertCorporateActions(sql: Sql, actions: readonly Corpora
 
 function boundedRecord(record: Record<string, unknown> | undefined): string {
   const text = JSON.stringify(record ?? {});
-  return text.length <= MAX_RECORD_CHARS ? text : JSON.stringify({ truncated: text.slice(0, MAX_RECORD_CHARS) });
+  return text.length <= MAX_RECORD_CHARS
+    ? text
+    : JSON.stringify({ truncated: text.slice(0, MAX_RECORD_CHARS) });
 }
 
 /** Every stored action of one asset, oldest first: one query, for the ingest of a task. */

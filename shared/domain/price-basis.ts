@@ -54,7 +54,11 @@ export function laterSplitRatio(splits: readonly Split[], sessionDate: IsoDate, 
  * provider's adjusted close is dropped: it is a fetch-time figure, derived on read instead.
  * `splits` must be the asset's complete split history; a bar with no later split keeps its volume.
  */
-export function toAsTraded<B extends BarValues>(bars: readonly B[], splits: readonly Split[], asOf: IsoDate): B[] {
+export function toAsTraded<B extends BarValues>(
+  bars: readonly B[],
+  splits: readonly Split[],
+  asOf: IsoDate,
+): B[] {
   return bars.map((bar) => {
     const ratio = laterSplitRatio(splits, bar.sessionDate, asOf);
     return {

@@ -1,11 +1,20 @@
 import { getCalendar } from '#shared/calendars/index.ts';
 import type { Asset } from '#shared/db/assets.ts';
-import { type ActionHistory, loadActionHistory, upsertCorporateActions } from '#shared/db/corporate-actions.ts';
+import {
+  type ActionHistory,
+  loadActionHistory,
+  upsertCorporateActions,
+} from '#shared/db/corporate-actions.ts';
 import { toAsTraded } from '#shared/domain/price-basis.ts';
 import { localDateAt } from '#shared/providers/dates.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { PipelineDeps } from './deps.ts';
-import { asCorporateActions, mergeSplits, refreshCorporateActions, splitsOf } from './refresh-corporate-actions.ts';
+import {
+  asCorporateActions,
+  mergeSplits,
+  refreshCorporateActions,
+  splitsOf,
+} from './refresh-corporate-actions.ts';
 
 /** How long an asset's complete action history is trusted before a task fetches it again: weekly. */
 export const ACTION_HISTORY_MAX_AGE_MS = 7 * 86_400_000;
@@ -20,8 +29,13 @@ const RETRY_FAILED_REFRESH_MS = 86_400_000;
  *    complete history (one request), and store the fetch's own actions too.
  * 4. Un-apply every later split from the bars; list every known split so validation mutes their moves.
  */
-export async function onStoredBasis(deps: PipelineDeps, asset: Asset, outcome: FetchOutcome): Promise<FetchOutcome> {
-  if (outcome.kind !== 'ok' || deps.providers[asset.provider].fetchActionHistory === undefined) return outcome;
+export async function onStoredBasis(
+  deps: PipelineDeps,
+  asset: Asset,
+  outcome: FetchOutcome,
+): Promise<FetchOutcome> {
+  if (outcome.kind !== 'ok' || deps.providers[asset.provider].fetchActionHistory === undefined)
+    return outcome;
   const history = await loadActionHistory(deps.sql, asset.id);
   const asOf = localDateAt(deps.now().getTime() / 1000, getCalendar(asset.calendar).timezone);
   let splits = history.splits;
@@ -36,7 +50,11 @@ export async function onStoredBasis(deps: PipelineDeps, asset: Asset, outcome: F
   return {
     ...outcome,
     bars: toAsTraded(outcome.bars, splits, asOf),
-    splits: splits.map((s) => ({ sessionDate: s.exDate, numerator: s.numerator, denominator: s.denominator })),
+    splits: splits.map((s) => ({
+      sessionDate: s.exDate,
+      numerator: s.numerator,
+      denominator: s.denominator,
+    })),
   };
 }
 
@@ -50,7 +68,8 @@ function hasUnknownAction(history: ActionHistory, outcome: Extract<FetchOutcome,
 }
 
 function isDue(history: ActionHistory, nowMs: number): boolean {
-  const fresh = history.refreshedAt !== null && nowMs - history.refreshedAt.getTime() < ACTION_HISTORY_MAX_AGE_MS;
+  const fresh =
+    history.refreshedAt !== null && nowMs - history.refreshedAt.getTime() < ACTION_HISTORY_MAX_AGE_MS;
   const triedLately =
     history.attemptedAt !== null && nowMs - history.attemptedAt.getTime() < RETRY_FAILED_REFRESH_MS;
   return !fresh && !triedLately;

@@ -11,8 +11,8 @@ import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
-import type { PipelineDeps } from './deps.ts';
 import { onStoredBasis } from './as-traded.ts';
+import type { PipelineDeps } from './deps.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
 
 export type IngestResult =

@@ -1,6 +1,10 @@
 import { getCalendar } from '#shared/calendars/index.ts';
 import type { Asset } from '#shared/db/assets.ts';
-import { type CorporateAction, recordActionsRefresh, upsertCorporateActions } from '#shared/db/corporate-actions.ts';
+import {
+  type CorporateAction,
+  recordActionsRefresh,
+  upsertCorporateActions,
+} from '#shared/db/corporate-actions.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { dividendAsTraded, type Split } from '#shared/domain/price-basis.ts';
 import { localDateAt } from '#shared/providers/dates.ts';

@@ -1,5 +1,5 @@
-import { summariseIssues } from '#shared/http/errors.ts';
 import type { HttpClient } from '#shared/http/client.ts';
+import { summariseIssues } from '#shared/http/errors.ts';
 import { addDays, localDateAt, utcMidnightMs } from '../dates.ts';
 import { fromHttpFailure, parseJson } from '../outcomes.ts';
 import type { ActionHistoryOutcome, ActionHistoryRequest, FetchOutcome } from '../types.ts';
@@ -45,12 +45,15 @@ export function readActionHistory(
   const { result, error } = parsed.data.chart;
   if (error !== null) {
     const reason = `${error.code}: ${error.description}`;
-    return error.code === 'Not Found' ? { kind: 'not-found', reason } : { kind: 'failed', reason, retryable: false };
+    return error.code === 'Not Found'
+      ? { kind: 'not-found', reason }
+      : { kind: 'failed', reason, retryable: false };
   }
   const chart = result?.[0];
   if (chart === undefined) return invalid('chart.result is empty and chart.error is null');
   const zone = chart.meta.exchangeTimezoneName ?? request.timezone;
-  if (zone === undefined) return invalid('meta.exchangeTimezoneName is missing and the request named no timezone');
+  if (zone === undefined)
+    return invalid('meta.exchangeTimezoneName is missing and the request named no timezone');
   try {
     const dated = <T extends { date: number }>(events: Record<string, T> | undefined) =>
       Object.values(events ?? {})
