@@ -18,7 +18,7 @@ const epochSeconds = z.coerce.number().int().min(-2_208_988_800).max(4_102_444_8
 const chartQuerySchema = z.object({
   period1: epochSeconds,
   period2: epochSeconds,
-  interval: z.literal('1d', 'only interval=1d is served').default('1d'),
+  interval: z.enum(['1d', '1wk', '1mo', '3mo'], 'only interval=1d, 1wk, 1mo or 3mo is served').default('1d'),
 });
 
 function badRequest(description: string): Reply {
@@ -39,7 +39,7 @@ export function yahooChart(
 ): Reply {
   const parsed = chartQuerySchema.safeParse(Object.fromEntries(query));
   if (!parsed.success) return badRequest(summariseIssues(parsed.error));
-  const { period1, period2 } = parsed.data;
+  const { period1, period2, interval } = parsed.data;
   if (period1 > period2) {
     return badRequest(
       `Invalid input - start date cannot be after end date. startDate = ${period1}, endDate = ${period2}`,
@@ -49,20 +49,30 @@ export function yahooChart(
   // A day either side covers every zone's open; the exact instants decide.
   const from = toIsoDate(Math.floor(period1 / DAY_SECONDS) - 1);
   const to = toIsoDate(Math.floor(period2 / DAY_SECONDS) + 1);
-  const sessions = data.sessions(symbol, from, to).filter((session) => {
+  const sessions = everyInterval(
+    interval,
+    data.sessions(symbol, from, to).filter((session) => {
+      const open = data.openSeconds(symbol, session);
+      return open >= period1 && open <= period2;
+    }),
+  );
+  const lastSession = data.lastPublished(symbol);
+  const meta = {
+    ...chartMeta(data, symbol, {
+      nowMs: context.nowMs,
+      lastSession,
+      previousClose: previousClose(data, symbol, sessions[0] ?? lastSession),
+    }),
+    dataGranularity: interval,
+  };
+  const events = chartEvents(data, symbol, from, to, (session) => {
     const open = data.openSeconds(symbol, session);
     return open >= period1 && open <= period2;
-  });
-  const lastSession = data.lastPublished(symbol);
-  const meta = chartMeta(data, symbol, {
-    nowMs: context.nowMs,
-    lastSession,
-    previousClose: previousClose(data, symbol, sessions[0] ?? lastSession),
   });
   if (sessions.length === 0) {
     // Like the empty recording: no `timestamp` key at all and an empty quote object.
     return jsonReply(200, {
-      chart: { result: [{ meta, indicators: { quote: [{}], adjclose: [{}] } }], error: null },
+      chart: { result: [{ meta, ...events, indicators: { quote: [{}], adjclose: [{}] } }], error: null },
     });
   }
   const quote = {
@@ -84,7 +94,7 @@ export function yahooChart(
     adjclose.push(bar?.adjClose ?? null);
   }
   const timestamp = sessions.map((session) => data.openSeconds(symbol, session));
-  const result = { meta, timestamp, indicators: { quote: [quote], adjclose: [{ adjclose }] } };
+  const result = { meta, timestamp, ...events, indicators: { quote: [quote], adjclose: [{ adjclose }] } };
   return jsonReply(200, { chart: { result: [result], error: null } });
 }
 
@@ -98,4 +108,58 @@ function previousClose(data: MarketData, symbol: string, session: IsoDate): numb
   return previous === undefined
     ? data.bar('yahoo', symbol, session).open
     : data.bar('yahoo', symbol, previous).close;
+}
+
+/**
+ * Coarse intervals: the first session of each week, month or quarter stands for it (its own day's
+ * prices, not an aggregate: the pipeline asks for coarse bars only to get every event cheaply).
+ */
+function everyInterval(interval: '1d' | '1wk' | '1mo' | '3mo', sessions: IsoDate[]): IsoDate[] {
+  if (interval === '1d') return sessions;
+  const periodOf = (session: IsoDate) => {
+    if (interval === '1wk') return String(Math.floor((toDay(session) + 3) / 7)); // weeks from a Monday
+    const month = Number(session.slice(5, 7)) - 1;
+    return `${session.slice(0, 4)}-${interval === '1mo' ? month : Math.floor(month / 3)}`;
+  };
+  return sessions.filter(
+    (session, i) => i === 0 || periodOf(session) !== periodOf(sessions[i - 1] ?? session),
+  );
+}
+
+/**
+ * Yahoo's `events` block for the actions whose ex-date open lies in the requested period and has
+ * passed: keyed by the timestamp as a string, dividend amounts adjusted for every split since, like
+ * the recordings. Nothing at all (no key) when there is none.
+ */
+function chartEvents(
+  data: MarketData,
+  symbol: string,
+  from: IsoDate,
+  to: IsoDate,
+  inPeriod: (session: IsoDate) => boolean,
+): { events?: { dividends?: Record<string, unknown>; splits?: Record<string, unknown> } } {
+  if (!data.actions.has(symbol)) return {};
+  const today = data.today(symbol);
+  const actions = data.actions
+    .between(symbol, from, to < today ? to : today)
+    .filter((a) => inPeriod(a.exDate));
+  if (actions.length === 0) return {};
+  const dividends: Record<string, unknown> = {};
+  const splits: Record<string, unknown> = {};
+  for (const action of actions) {
+    const date = data.openSeconds(symbol, action.exDate);
+    if (action.kind === 'split') {
+      const { numerator, denominator } = action;
+      splits[String(date)] = { date, numerator, denominator, splitRatio: `${numerator}:${denominator}` };
+    } else {
+      const amount = action.amount / data.actions.splitRatio(symbol, action.exDate, today);
+      dividends[String(date)] = { amount, date };
+    }
+  }
+  return {
+    events: {
+      ...(Object.keys(dividends).length > 0 ? { dividends } : {}),
+      ...(Object.keys(splits).length > 0 ? { splits } : {}),
+    },
+  };
 }
