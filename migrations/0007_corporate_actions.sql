@@ -103,22 +103,24 @@ BEGIN
     SELECT DISTINCT p.source FROM prices_daily p
     WHERE p.asset_id = p_asset_id AND p.session_date BETWEEN p_start AND p_end
   ),
-  factors AS (
-    SELECT s.source, f.ex_date, f.split_factor, f.total_factor
+  -- Once per query, not once per bar: each factor holds for the sessions from the previous ex-date
+  -- (inclusive) up to its own (exclusive).
+  factors AS MATERIALIZED (
+    SELECT s.source, f.split_factor, f.total_factor,
+           COALESCE(lag(f.ex_date) OVER (PARTITION BY s.source ORDER BY f.ex_date), '-infinity'::date) AS valid_from,
+           f.ex_date AS valid_to
     FROM sources s CROSS JOIN LATERAL corporate_action_factors(p_asset_id, s.source) f
   ),
   bars AS (
     SELECT p.*,
            CASE p_basis WHEN 'none' THEN 1::numeric
-                        WHEN 'splits' THEN COALESCE(nxt.split_factor, 1)
-                        ELSE COALESCE(nxt.total_factor, 1) END AS price_factor,
-           CASE p_basis WHEN 'none' THEN 1::numeric ELSE COALESCE(nxt.split_factor, 1) END AS split_factor
+                        WHEN 'splits' THEN COALESCE(f.split_factor, 1)
+                        ELSE COALESCE(f.total_factor, 1) END AS price_factor,
+           CASE p_basis WHEN 'none' THEN 1::numeric ELSE COALESCE(f.split_factor, 1) END AS split_factor
     FROM prices_daily p
-    LEFT JOIN LATERAL (
-      SELECT f.split_factor, f.total_factor FROM factors f
-      WHERE f.source = p.source AND f.ex_date > p.session_date
-      ORDER BY f.ex_date LIMIT 1
-    ) nxt ON true
+    LEFT JOIN factors f
+      ON p_basis <> 'none' AND f.source = p.source
+     AND p.session_date >= f.valid_from AND p.session_date < f.valid_to
     WHERE p.asset_id = p_asset_id AND p.session_date BETWEEN p_start AND p_end
   )
   SELECT b.asset_id, b.session_date, b.source,
