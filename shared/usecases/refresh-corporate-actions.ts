@@ -56,6 +56,7 @@ export async function refreshCorporateActions(
   return { kind: 'refreshed', splits: splitsOf(outcome.splits), inserted, actions: actions.length };
 }
 
+/** Provider splits in the domain shape (ex-date instead of session date). */
 export function splitsOf(splits: readonly ProviderSplit[]): Split[] {
   return splits.map((s) => ({ exDate: s.sessionDate, numerator: s.numerator, denominator: s.denominator }));
 }

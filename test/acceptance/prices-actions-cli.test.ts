@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCalendar } from '#shared/calendars/index.ts';
 import { listAssets, syncAssets } from '#shared/db/assets.ts';
 import { upsertCorporateActions } from '#shared/db/corporate-actions.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
@@ -199,5 +200,41 @@ describe('npm run -s cli -- actions', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('2024-06-04  split     2:1');
     expect(stdout).toContain('1 USD');
+  });
+});
+
+describe('prices and actions after an offline backfill', () => {
+  it('prints every stored SPY session of January 2024 and no corporate action', async () => {
+    const backfill = await cli(
+      db.url,
+      '--json',
+      'backfill',
+      '--start',
+      '2024-01-01',
+      '--end',
+      '2024-01-31',
+      '--assets',
+      'SPY',
+      '--offline',
+    );
+    expect(backfill.code).toBe(0);
+    const prices = await cli(
+      db.url,
+      '--json',
+      'prices',
+      '--assets',
+      'SPY',
+      '--start',
+      '2024-01-01',
+      '--end',
+      '2024-01-31',
+    );
+    const actions = await cli(db.url, '--json', 'actions', '--assets', 'SPY');
+    const bars = JSON.parse(prices.stdout) as { sessionDate: string; close: number; source: string }[];
+    expect(bars.map((b) => b.sessionDate)).toEqual(
+      getCalendar('XNYS').sessionsBetween('2024-01-02', '2024-01-31'),
+    );
+    expect(bars.every((b) => typeof b.close === 'number' && b.source === 'yahoo')).toBe(true);
+    expect(JSON.parse(actions.stdout)).toEqual([]);
   });
 });
