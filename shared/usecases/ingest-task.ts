@@ -30,7 +30,8 @@ const MAX_RETRY_SECONDS = 900;
  * Ingest one task.
  * 1. Too early (a stagger slot beyond the queue's delay)? Put it back until its not-before time.
  * 2. Mark the task running; a task that already ended (a redelivered message) is skipped.
- * 3. Fetch its range, clipped to the last session the calendar says is complete.
+ * 3. Fetch its range, clipped to the last session the calendar says is complete; turn it as traded
+ *    (every later split un-applied, see as-traded.ts).
  * 4. Rate-limited or transient failure: retry later with backoff (recorded on the task, not a failure),
  *    until the attempts run out. Not found or invalid data: the task fails with the reason.
  * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
