@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { actionsCommand } from '#shared/cli/actions-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
 import { jobsCommand } from '#shared/cli/jobs-command.ts';
@@ -9,6 +10,7 @@ import {
   freshnessCommand,
   startCommand,
 } from '#shared/cli/pipeline-commands.ts';
+import { pricesCommand } from '#shared/cli/prices-command.ts';
 import { type Config, loadConfig } from '#shared/config.ts';
 
 const HELP_AFTER = `
@@ -119,6 +121,29 @@ program
       calendarCommand(out, flags),
     ),
   );
+program
+  .command('prices')
+  .description('stored daily bars: as traded (default), split-adjusted or total-return adjusted; reads only')
+  .requiredOption('--assets <symbols>', 'comma-separated symbols')
+  .requiredOption('--start <date>', 'first session, YYYY-MM-DD')
+  .requiredOption('--end <date>', 'last session, YYYY-MM-DD')
+  .addOption(
+    new Option('--adjust <basis>', 'none (as traded), splits, or total (splits and dividends)')
+      .choices(['none', 'splits', 'total'])
+      .default('none'),
+  )
+  .option('--csv', 'print CSV with a header row', false)
+  .addHelpText(
+    'after',
+    '\nExample:\n  npm run -s cli -- prices --assets SPY,AAPL --start 2024-01-01 --end 2024-03-31 --adjust total --csv',
+  )
+  .action(run(pricesCommand));
+program
+  .command('actions')
+  .description('stored corporate actions (splits, cash dividends as paid) of some assets; reads only')
+  .requiredOption('--assets <symbols>', 'comma-separated symbols')
+  .addHelpText('after', '\nExample:\n  npm run -s cli -- actions --assets AAPL --json')
+  .action(run(actionsCommand));
 program
   .command('status')
   .description('migrate, sync the asset universe and summarise what is stored')

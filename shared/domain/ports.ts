@@ -39,7 +39,8 @@ export type MetricName =
   | 'TasksRateLimited'
   | 'StaleAssets'
   | 'JobsFinished'
-  | 'BarsRejected';
+  | 'BarsRejected'
+  | 'ActionRefreshesFailed';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

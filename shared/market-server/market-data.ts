@@ -1,7 +1,9 @@
 import { type CalendarId, type ExchangeCalendar, getCalendar } from '#shared/calendars/index.ts';
-import { toDay } from '#shared/calendars/iso-day.ts';
+import { toDay, toIsoDate } from '#shared/calendars/iso-day.ts';
 import { zonedTimeToEpochMs } from '#shared/calendars/zoned-time.ts';
 import type { BarValues, IsoDate } from '#shared/domain/daily-bar.ts';
+import { localDateAt } from '#shared/providers/dates.ts';
+import { ActionBook } from './corporate-actions.ts';
 import type { MarketServerConfig } from './options.ts';
 import { PriceModel } from './price-model.ts';
 import { type Currency, type MarketProvider, roundPrice, roundVolume } from './rounding.ts';
@@ -16,7 +18,7 @@ const OPEN_MINUTES: Record<CalendarId, number> = { XNYS: 9 * 60 + 30, XKRX: 9 * 
 
 type DataConfig = Pick<
   MarketServerConfig,
-  'seed' | 'now' | 'calendarOf' | 'missingSymbols' | 'historyStart' | 'priceJumps'
+  'seed' | 'now' | 'calendarOf' | 'missingSymbols' | 'historyStart' | 'priceJumps' | 'corporateActions'
 >;
 
 /** Which sessions each symbol has and what its bars are; cheap enough to call on every request. */
@@ -28,11 +30,19 @@ export class MarketData {
   readonly #opens = new Map<CalendarId, Map<IsoDate, number>>();
   /** Day numbers by date: parsing the string again for every bar was the hottest line of a backfill. */
   readonly #days = new Map<IsoDate, number>();
+  /** Splits and dividends; Yahoo's bars of a symbol with any are re-based as of `now` (see #rebased). */
+  readonly actions: ActionBook;
 
   constructor(config: DataConfig) {
     this.#config = config;
     this.#model = new PriceModel(config.seed);
     this.#missing = new Set(config.missingSymbols);
+    this.actions = new ActionBook(config.corporateActions);
+  }
+
+  /** The symbol's local date at the server's `now`: actions with an ex-date up to it have happened. */
+  today(symbol: string): IsoDate {
+    return localDateAt(this.#config.now() / 1000, this.calendarOf(symbol).timezone);
   }
 
   exists(symbol: string): boolean {
@@ -93,9 +103,23 @@ export class MarketData {
 
   /** The bar of `symbol` on `session` as `provider` serves it, and where in the day its last trade was. */
   bar(provider: MarketProvider, symbol: string, session: IsoDate): MarketBar & { tickFraction: number } {
+    const traded = this.tradedBar(provider, symbol, session);
+    return provider === 'yahoo' && this.actions.has(symbol) ? this.#rebased(symbol, traded) : traded;
+  }
+
+  /**
+   * The bar as traded that day: what a fetch before any later split served, and what the pipeline
+   * must store. Splits up to the session lower the price level (and raise volume) from their ex-date.
+   */
+  tradedBar(
+    provider: MarketProvider,
+    symbol: string,
+    session: IsoDate,
+  ): MarketBar & { tickFraction: number } {
     const day = this.#dayOf(session);
     const raw = this.#model.rawBar(symbol, this.calendarOf(symbol).id, day);
-    const factor = this.#jumpFactor(symbol, session);
+    const splits = provider === 'yahoo' ? this.actions.splitRatio(symbol, '', session) : 1;
+    const factor = this.#jumpFactor(symbol, session) / splits;
     const price = roundPrice[provider][this.currencyOf(symbol)];
     const close = price(raw.close * factor);
     return {
@@ -105,9 +129,54 @@ export class MarketData {
       low: price(raw.low * factor),
       close,
       adjClose: provider === 'yahoo' ? close : null,
-      volume: roundVolume[provider](raw.volume),
+      volume: roundVolume[provider](raw.volume * splits),
       tickFraction: raw.tickFraction,
     };
+  }
+
+  /**
+   * A Yahoo bar as served at `now`: prices divided by (volume times) every split since the session,
+   * adjclose further scaled by every dividend since, CRSP-style (1 - D / previous close).
+   */
+  #rebased<B extends MarketBar>(symbol: string, traded: B): B {
+    const today = this.today(symbol);
+    const ratio = this.actions.splitRatio(symbol, traded.sessionDate, today);
+    const price = (p: number) => (ratio === 1 ? p : Math.fround(p / ratio));
+    const close = price(traded.close);
+    return {
+      ...traded,
+      open: price(traded.open),
+      high: price(traded.high),
+      low: price(traded.low),
+      close,
+      adjClose: Math.fround(close * this.#dividendFactor(symbol, traded.sessionDate, today)),
+      volume: Math.round(traded.volume * ratio),
+    };
+  }
+
+  #dividendFactor(symbol: string, session: IsoDate, today: IsoDate): number {
+    let factor = 1;
+    for (const action of this.actions.between(symbol, session, today)) {
+      if (action.kind !== 'dividend' || action.exDate === session) continue;
+      const previous = this.sessions(
+        symbol,
+        toIsoDate(toDay(action.exDate) - 10),
+        toIsoDate(toDay(action.exDate) - 1),
+      ).at(-1);
+      if (previous === undefined) continue;
+      // The previous close on the ex-date's share basis: a split on the ex-date itself re-bases it.
+      const ratio = this.actions.splitRatio(symbol, previous, action.exDate);
+      factor *= 1 - action.amount / (this.tradedBar('yahoo', symbol, previous).close / ratio);
+    }
+    return factor;
+  }
+
+  /** Published bars in [start, end] as traded (what the pipeline stores: no adjusted close for Yahoo). */
+  tradedBarsFor(provider: MarketProvider, symbol: string, start: IsoDate, end: IsoDate, nullBarRate: number) {
+    return this.barsFor(provider, symbol, start, end, nullBarRate).map(({ sessionDate }): MarketBar => {
+      const { tickFraction: _, ...bar } = this.tradedBar(provider, symbol, sessionDate);
+      return provider === 'yahoo' ? { ...bar, adjClose: null } : bar;
+    });
   }
 
   /** Whether Yahoo lists this bar with null prices at `nullBarRate`: fixed per bar, not per request. */

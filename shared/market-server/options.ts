@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CalendarId } from '#shared/calendars/index.ts';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
+import { marketActionSchema } from './corporate-actions.ts';
 
 /** Market server options that cannot work: a rate above 1, a negative latency, a bad date. */
 export class MarketServerConfigError extends Error {
@@ -78,6 +79,8 @@ export const marketServerOptionsSchema = z.strictObject({
   priceJumps: z
     .array(z.strictObject({ symbol: z.string().min(1), from: isoDateSchema, factor: z.number().positive() }))
     .default([]),
+  /** Splits and dividends (amounts as paid); none by default, so the default universe has none. */
+  corporateActions: z.array(marketActionSchema).default([]),
   faults: faultsSchema.prefault({}),
   port: z.number().int().min(0).max(65_535).default(0),
 });

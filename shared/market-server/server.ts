@@ -1,10 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
+import { summariseIssues } from '#shared/http/errors.ts';
+import { type MarketAction, marketActionSchema } from './corporate-actions.ts';
 import { type MarketBar, MarketData, type MarketProvider } from './market-data.ts';
 import {
   type Faults,
   type FaultsInput,
+  MarketServerConfigError,
   type MarketServerOptions,
   mergeFaults,
   parseMarketServerOptions,
@@ -33,6 +36,13 @@ export interface MarketServer {
    * date that is not YYYY-MM-DD.
    */
   barsFor(provider: MarketProvider, symbol: string, start: string, end: string): MarketBar[];
+  /**
+   * The same sessions as traded (what the pipeline stores): no later split applied, no adjusted close
+   * for Yahoo. Equal to barsFor, adjClose aside, for a symbol without corporate actions.
+   */
+  tradedBarsFor(provider: MarketProvider, symbol: string, start: string, end: string): MarketBar[];
+  /** Announces a split or dividend from the next request on (it applies once its ex-date comes). */
+  announceCorporateAction(action: MarketAction): void;
   /** Closes the server, dropping hung and delayed requests. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -82,6 +92,21 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
         }
       }
       return data.barsFor(provider, symbol, start, end, faults.nullBarRate);
+    },
+    tradedBarsFor(provider, symbol, start, end) {
+      for (const date of [start, end]) {
+        if (!isoDateSchema.safeParse(date).success) {
+          throw new RangeError(`market server: tradedBarsFor: "${date}" is not a YYYY-MM-DD date`);
+        }
+      }
+      return data.tradedBarsFor(provider, symbol, start, end, faults.nullBarRate);
+    },
+    announceCorporateAction(action) {
+      const parsed = marketActionSchema.safeParse(action);
+      if (!parsed.success) {
+        throw new MarketServerConfigError(`market server: invalid action: ${summariseIssues(parsed.error)}`);
+      }
+      data.actions.add(parsed.data);
     },
     stop() {
       stopped ??= new Promise<void>((resolve, reject) => {

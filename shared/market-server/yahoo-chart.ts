@@ -4,6 +4,7 @@ import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import type { MarketData } from './market-data.ts';
 import { jsonReply, type Reply } from './reply.ts';
+import { chartEvents, everyInterval } from './yahoo-events.ts';
 import { chartMeta } from './yahoo-meta.ts';
 
 /** Yahoo's answer for an unknown or delisted symbol, byte for byte (the MDLY recording). */
@@ -18,7 +19,7 @@ const epochSeconds = z.coerce.number().int().min(-2_208_988_800).max(4_102_444_8
 const chartQuerySchema = z.object({
   period1: epochSeconds,
   period2: epochSeconds,
-  interval: z.literal('1d', 'only interval=1d is served').default('1d'),
+  interval: z.enum(['1d', '1wk', '1mo', '3mo'], 'only interval=1d, 1wk, 1mo or 3mo is served').default('1d'),
 });
 
 function badRequest(description: string): Reply {
@@ -39,7 +40,7 @@ export function yahooChart(
 ): Reply {
   const parsed = chartQuerySchema.safeParse(Object.fromEntries(query));
   if (!parsed.success) return badRequest(summariseIssues(parsed.error));
-  const { period1, period2 } = parsed.data;
+  const { period1, period2, interval } = parsed.data;
   if (period1 > period2) {
     return badRequest(
       `Invalid input - start date cannot be after end date. startDate = ${period1}, endDate = ${period2}`,
@@ -49,20 +50,30 @@ export function yahooChart(
   // A day either side covers every zone's open; the exact instants decide.
   const from = toIsoDate(Math.floor(period1 / DAY_SECONDS) - 1);
   const to = toIsoDate(Math.floor(period2 / DAY_SECONDS) + 1);
-  const sessions = data.sessions(symbol, from, to).filter((session) => {
+  const sessions = everyInterval(
+    interval,
+    data.sessions(symbol, from, to).filter((session) => {
+      const open = data.openSeconds(symbol, session);
+      return open >= period1 && open <= period2;
+    }),
+  );
+  const lastSession = data.lastPublished(symbol);
+  const meta = {
+    ...chartMeta(data, symbol, {
+      nowMs: context.nowMs,
+      lastSession,
+      previousClose: previousClose(data, symbol, sessions[0] ?? lastSession),
+    }),
+    dataGranularity: interval,
+  };
+  const events = chartEvents(data, symbol, from, to, (session) => {
     const open = data.openSeconds(symbol, session);
     return open >= period1 && open <= period2;
-  });
-  const lastSession = data.lastPublished(symbol);
-  const meta = chartMeta(data, symbol, {
-    nowMs: context.nowMs,
-    lastSession,
-    previousClose: previousClose(data, symbol, sessions[0] ?? lastSession),
   });
   if (sessions.length === 0) {
     // Like the empty recording: no `timestamp` key at all and an empty quote object.
     return jsonReply(200, {
-      chart: { result: [{ meta, indicators: { quote: [{}], adjclose: [{}] } }], error: null },
+      chart: { result: [{ meta, ...events, indicators: { quote: [{}], adjclose: [{}] } }], error: null },
     });
   }
   const quote = {
@@ -84,7 +95,7 @@ export function yahooChart(
     adjclose.push(bar?.adjClose ?? null);
   }
   const timestamp = sessions.map((session) => data.openSeconds(symbol, session));
-  const result = { meta, timestamp, indicators: { quote: [quote], adjclose: [{ adjclose }] } };
+  const result = { meta, timestamp, ...events, indicators: { quote: [quote], adjclose: [{ adjclose }] } };
   return jsonReply(200, { chart: { result: [result], error: null } });
 }
 

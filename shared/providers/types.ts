@@ -15,13 +15,30 @@ export interface ProviderSplit {
   sessionDate: IsoDate;
   numerator: number;
   denominator: number;
+  /** The provider's own record of it, kept for audits. */
+  record?: Record<string, unknown>;
 }
 
 /** A cash dividend per share whose ex-date is `sessionDate`. */
 export interface ProviderDividend {
   sessionDate: IsoDate;
+  /** Per share, on the provider's basis as of the fetch (Yahoo: adjusted for every later split). */
   amount: number;
+  record?: Record<string, unknown>;
 }
+
+/** Which asset's complete action history to fetch, up to `until` (the fetch date). */
+export interface ActionHistoryRequest {
+  symbol: string;
+  until: IsoDate;
+  /** Zone to derive ex-dates in when the provider reports none. */
+  timezone?: string;
+}
+
+/** Every split and dividend the provider knows for a symbol, or why they could not be fetched. */
+export type ActionHistoryOutcome =
+  | { kind: 'ok'; splits: ProviderSplit[]; dividends: ProviderDividend[]; requests: number }
+  | Exclude<FetchOutcome, { kind: 'ok' }>;
 
 /** Everything a fetch can come to. Only a bug (a bad request) throws. */
 export type FetchOutcome =
@@ -49,4 +66,9 @@ export interface PriceProvider {
    * Throws InvalidFetchRequestError for a malformed request; every provider or network failure is an outcome.
    */
   fetchDailyBars(request: FetchRequest): Promise<FetchOutcome>;
+  /**
+   * The symbol's complete split and dividend history in one cheap request; absent for providers with
+   * no corporate actions (Upbit). Every failure is an outcome.
+   */
+  fetchActionHistory?(request: ActionHistoryRequest): Promise<ActionHistoryOutcome>;
 }

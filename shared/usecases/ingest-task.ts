@@ -11,6 +11,7 @@ import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
+import { onStoredBasis } from './as-traded.ts';
 import type { PipelineDeps } from './deps.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
 
@@ -29,7 +30,8 @@ const MAX_RETRY_SECONDS = 900;
  * Ingest one task.
  * 1. Too early (a stagger slot beyond the queue's delay)? Put it back until its not-before time.
  * 2. Mark the task running; a task that already ended (a redelivered message) is skipped.
- * 3. Fetch its range, clipped to the last session the calendar says is complete.
+ * 3. Fetch its range, clipped to the last session the calendar says is complete; turn it as traded
+ *    (every later split un-applied, see as-traded.ts).
  * 4. Rate-limited or transient failure: retry later with backoff (recorded on the task, not a failure),
  *    until the attempts run out. Not found or invalid data: the task fails with the reason.
  * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
@@ -64,12 +66,13 @@ export async function ingestTask(
   if (end < task.rangeStart)
     return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings: [] }, asset.provider);
 
-  const outcome = await deps.providers[asset.provider].fetchDailyBars({
+  const fetched = await deps.providers[asset.provider].fetchDailyBars({
     symbol: asset.providerSymbol,
     start: task.rangeStart,
     end,
     timezone: calendar.timezone,
   });
+  const outcome = await onStoredBasis(deps, asset, fetched); // as traded: later splits un-applied
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
 
   const report = validateBars({

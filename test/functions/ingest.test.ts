@@ -222,7 +222,8 @@ describe('ingest function', () => {
     const bySymbol = new Map((await listTasks(db.sql, job.id)).map((t) => [t.symbol, t]));
     expect(bySymbol.get('XLU')).toMatchObject({ status: 'pending', attempts: 0 });
     expect(bySymbol.get('XLB')).toMatchObject({ status: 'success' });
-    expect(market.stats().total).toBe(requests + 1);
+    // XLB's bars and, first collected, its action history; nothing for XLU.
+    expect(market.stats().total).toBe(requests + 2);
   });
 
   it('fails the task of a missing symbol with a readable reason, acks it, and alerts once', async () => {

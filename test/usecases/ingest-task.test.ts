@@ -50,7 +50,7 @@ describe('ingestTask through the market server', () => {
     const result = await ingestTask(harness.deps, message, 1);
 
     // Assess
-    const served = server.barsFor('yahoo', 'AAA', START, END);
+    const served = server.tradedBarsFor('yahoo', 'AAA', START, END);
     expect(served).toHaveLength(getCalendar('XNYS').sessionsBetween(START, END).length);
     expect(result).toEqual({ kind: 'done', taskId: message.taskId, status: 'success', rows: served.length });
     expect(await storedBars(db.sql, asset.id)).toEqual(served);
@@ -188,7 +188,7 @@ describe('ingestTask data quality', () => {
     // Prepare
     const { asset, message, harness } = await oneTask('NULLY');
     server.setFaults({ nullBarRate: 0.2 });
-    const served = server.barsFor('yahoo', 'NULLY', START, END);
+    const served = server.tradedBarsFor('yahoo', 'NULLY', START, END);
     const expected = getCalendar('XNYS').sessionsBetween(START, END);
     const missing = expected.filter((d) => !served.some((b) => b.sessionDate === d));
     expect(missing.length).toBeGreaterThan(0);
@@ -219,7 +219,7 @@ describe('ingestTask data quality', () => {
 
     // Assess
     expect(await listQualityFlags(db.sql, { symbol: 'NULLY' })).toEqual([]);
-    expect(await storedBars(db.sql, asset.id)).toEqual(server.barsFor('yahoo', 'NULLY', START, END));
+    expect(await storedBars(db.sql, asset.id)).toEqual(server.tradedBarsFor('yahoo', 'NULLY', START, END));
   });
 
   it('stores a 40 % price jump as served and flags it as a large move', async () => {
@@ -230,7 +230,7 @@ describe('ingestTask data quality', () => {
     await ingestTask(harness.deps, message, 1);
 
     // Assess
-    const served = server.barsFor('yahoo', 'JUMP', START, END);
+    const served = server.tradedBarsFor('yahoo', 'JUMP', START, END);
     expect(await storedBars(db.sql, asset.id)).toEqual(served);
     const flags = await listQualityFlags(db.sql, { symbol: 'JUMP' });
     const jump = served.findIndex((b) => b.sessionDate === JUMP_FROM);

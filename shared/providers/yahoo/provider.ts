@@ -3,6 +3,7 @@ import { addDays, utcMidnightMs } from '../dates.ts';
 import { fromHttpFailure, withContext } from '../outcomes.ts';
 import { parseFetchRequest } from '../request.ts';
 import type { PriceProvider } from '../types.ts';
+import { fetchYahooActionHistory } from './action-history.ts';
 import { yahooErrorText } from './chart-schema.ts';
 import { type ChartRange, readChart } from './read-chart.ts';
 
@@ -38,5 +39,6 @@ export function createYahooProvider(config: YahooProviderConfig): PriceProvider 
       if (response.kind !== 'ok') return fromHttpFailure(response, context, yahooErrorText);
       return withContext(readChart(response.body, range, response.attempts), context);
     },
+    fetchActionHistory: (request) => fetchYahooActionHistory(config, request),
   };
 }

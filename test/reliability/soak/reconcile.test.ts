@@ -27,7 +27,7 @@ beforeEach(async () => {
   await db.sql`TRUNCATE prices_daily`;
   const bars = assets.flatMap((a) =>
     server
-      .barsFor(a.provider, a.providerSymbol, RANGE.start, RANGE.end)
+      .tradedBarsFor(a.provider, a.providerSymbol, RANGE.start, RANGE.end)
       .map((b) => ({ ...b, assetId: a.id, source: a.provider })),
   );
   await upsertDailyBars(db.sql, bars);

@@ -35,7 +35,7 @@ export async function reconcileBars(
 ): Promise<Reconciliation> {
   const lines = function* () {
     for (const asset of assets) {
-      const bars = server.barsFor(asset.provider, asset.providerSymbol, range.start, range.end);
+      const bars = server.tradedBarsFor(asset.provider, asset.providerSymbol, range.start, range.end);
       yield bars
         .map(
           (b) =>

@@ -17,7 +17,7 @@ export interface RowLedger {
   unexpected: number;
 }
 
-/** Compares prices_daily value by value with `server.barsFor` over the succeeded tasks of `jobIds`. */
+/** Compares prices_daily value by value with `server.tradedBarsFor` (as traded) over the succeeded tasks of `jobIds`. */
 export async function rowLedger(
   sql: Sql,
   server: MarketServer,
@@ -29,7 +29,12 @@ export async function rowLedger(
     for (const task of await listTasks(sql, jobId)) {
       const asset = assets.get(task.assetId);
       if (task.status !== 'success' || !asset) continue;
-      for (const bar of server.barsFor(asset.provider, asset.providerSymbol, task.rangeStart, task.rangeEnd))
+      for (const bar of server.tradedBarsFor(
+        asset.provider,
+        asset.providerSymbol,
+        task.rangeStart,
+        task.rangeEnd,
+      ))
         expected.set(`${asset.id}|${bar.sessionDate}|${asset.provider}`, bar);
     }
   }
