@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TestDatabase } from '#test/support/database.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { type FakePostgres, startFakePostgres } from '#test/support/fake-postgres.ts';
 import {
   createFakeServerCertificates,
@@ -74,6 +74,23 @@ describe('the Lambda path to the database (verify-full by default)', () => {
     // Assess (the fake server refuses every password)
     await expect(run).rejects.toMatchObject({ code: '28P01' });
     expect(server.visits.map((v) => v.password)).toEqual([true]);
+  });
+
+  it('says in one line to set DB_TLS=verify-full when the RDS-like cluster refuses plaintext', async () => {
+    // Prepare
+    const db = await createTestDatabase();
+    fn = await coldStart('migrate', { db, env: { DB_TLS: 'disable' } });
+    const { hostname, port } = new URL(db.url);
+
+    // Act
+    const run = fn.handler(cfnEvent('Create'), fn.context);
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: `database at ${hostname}:${port} refused a plaintext connection: set DB_TLS=verify-full (DB_TLS=disable is only for a local PostgreSQL without TLS)`,
+    });
+    await db.drop();
   });
 
   it('accepts a trusted certificate and logs in, having named the server in SNI', async () => {
