@@ -93,4 +93,19 @@ describe('secret rotation under a warm function', () => {
     // Assess
     expect(result).toMatchObject({ PhysicalResourceId: 'schema-migrations' });
   });
+
+  it('keeps logging in with the last password read while Secrets Manager cannot be read', async () => {
+    // Prepare
+    secrets
+      .on(GetSecretValueCommand, { SecretId: fn.dbSecretArn })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await endSessionsOfRole();
+
+    // Act
+    const result = await fn.handler(cfnEvent('Create'), fn.context);
+
+    // Assess
+    expect(result).toMatchObject({ PhysicalResourceId: 'schema-migrations' });
+    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: fn.dbSecretArn });
+  });
 });
