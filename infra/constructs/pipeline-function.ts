@@ -35,6 +35,9 @@ export interface PipelineFunctionProps {
   readonly bundleMigrations?: boolean;
 }
 
+/** The Amazon CA certificates (RDS's among them) that the Lambda Node.js runtime ships. */
+export const LAMBDA_RUNTIME_CA_CERTS = '/var/runtime/ca-cert.pem';
+
 /** Where the migrate function finds the SQL files copied by `bundleMigrations`. */
 export const BUNDLED_MIGRATIONS_DIR = '/var/task/migrations';
 
@@ -129,10 +132,17 @@ export class PipelineFunction extends NodejsFunction {
     });
   }
 
-  /** Reads the RDS-generated secret (host, port, username, password, dbname): DB_SECRET_ARN. */
+  /**
+   * Reads the RDS-generated secret (host, port, username, password, dbname): DB_SECRET_ARN. TLS to RDS
+   * verifies the chain and the endpoint name (DB_TLS=verify-full) against the RDS CAs that the Lambda
+   * Node.js runtime carries in /var/runtime/ca-cert.pem; since Node.js 20 the runtime no longer loads
+   * them by default, so NODE_EXTRA_CA_CERTS adds them to Node's store (no bundle to ship or update).
+   */
   usesDatabase(secret: ISecret): this {
     secret.grantRead(this);
     this.addEnvironment('DB_SECRET_ARN', secret.secretArn);
+    this.addEnvironment('DB_TLS', 'verify-full');
+    this.addEnvironment('NODE_EXTRA_CA_CERTS', LAMBDA_RUNTIME_CA_CERTS);
     return this;
   }
 

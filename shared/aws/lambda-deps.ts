@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
+import { ConfigError } from '#shared/config.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
+import { checkConnection } from '#shared/db/connection-errors.ts';
+import type { TlsSettings } from '#shared/db/tls.ts';
 import { createProvider } from '#shared/providers/index.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps } from '#shared/usecases/deps.ts';
+import { readDbCredentials } from './db-credentials.ts';
 import { createEventBridgePublisher } from './eventbridge-publisher.ts';
 import type { LambdaEnv } from './lambda-env.ts';
 import { emfMetrics, log } from './observability.ts';
@@ -18,37 +22,62 @@ export const eventBridgeClient = new EventBridgeClient({});
 export const secretsClient = new SecretsManagerClient({});
 const secrets = new SecretsProvider({ awsSdkV3Client: secretsClient });
 
-/** Secrets are cached for 5 minutes: rotation is picked up without a call per invocation. */
+/** The Discord secret is cached for 5 minutes: a pasted webhook URL is picked up without a call per alert. */
 const SECRET_MAX_AGE_SECONDS = 300;
-
-const rdsSecretSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().positive(),
-  username: z.string().min(1),
-  password: z.string().min(1),
-  dbname: z.string().min(1).default('postgres'),
-});
 
 let sql: Promise<Sql> | undefined;
 
-/** The database client of this instance, from the RDS-generated secret (TLS; the pool is small on Lambda). */
-export function database(
-  env: Pick<LambdaEnv, 'DB_SECRET_ARN'> & Partial<Pick<LambdaEnv, 'DB_TLS'>>,
-): Promise<Sql> {
+type DatabaseEnv = Pick<LambdaEnv, 'DB_SECRET_ARN'> & Partial<Pick<LambdaEnv, 'DB_TLS' | 'DB_CA_FILE'>>;
+
+/**
+ * The database client of this instance, from the RDS-generated secret, connected once before it is
+ * returned. TLS verifies the chain and the host name by default (DB_TLS); every new connection of
+ * the small pool reads the secret again, so a rotation never wedges a warm instance (db-credentials.ts).
+ * @throws ConfigError in one line naming DB_TLS/DB_CA_FILE when TLS does not match the server.
+ */
+export function database(env: DatabaseEnv): Promise<Sql> {
   sql ??= (async () => {
-    const raw = await secrets.get(env.DB_SECRET_ARN, { maxAge: SECRET_MAX_AGE_SECONDS, transform: 'json' });
-    const s = rdsSecretSchema.parse(raw);
-    const url = `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
-    return createSql(url, {
+    const credentials = await readDbCredentials(
+      () => secrets.get(env.DB_SECRET_ARN, { forceFetch: true, transform: 'json' }),
+      (error) =>
+        log.warn('database secret could not be read again; connecting with the last password read', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+    const s = credentials.first;
+    const url = `postgres://${encodeURIComponent(s.username)}@${s.host}:${s.port}/${s.dbname}`;
+    const client = createSql(url, {
       max: 2,
-      tls: { mode: env.DB_TLS === 'disable' ? 'disable' : 'require' },
+      tls: lambdaTls(env),
+      password: () => credentials.password(),
       applicationName: 'market-data-lambda',
     });
+    await checkConnection(client, { host: s.host, port: s.port, configuredBy: 'DB_TLS' }).catch(
+      async (error: unknown) => {
+        await client.end({ timeout: 0 });
+        throw error;
+      },
+    );
+    return client;
   })().catch((error: unknown) => {
     sql = undefined; // the next invocation tries again
     throw error;
   });
   return sql;
+}
+
+/** DB_TLS as libpq's sslmode; with DB_CA_FILE the CAs in that file replace Node's store. */
+function lambdaTls(env: DatabaseEnv): TlsSettings {
+  const mode = env.DB_TLS ?? 'verify-full';
+  if (!env.DB_CA_FILE) return { mode };
+  try {
+    return { mode, ca: readFileSync(env.DB_CA_FILE, 'utf8') };
+  } catch (cause) {
+    throw new ConfigError(
+      `environment variable DB_CA_FILE: ${env.DB_CA_FILE.slice(0, 200)} cannot be read (${(cause as NodeJS.ErrnoException).code}); give a PEM file of the database's CA`,
+      { cause },
+    );
+  }
 }
 
 /** The Discord webhook URL, or undefined while the operator has not set it (alerts are then logged). */

@@ -5,8 +5,14 @@ import { ConfigError } from '#shared/config.ts';
 const lambdaEnvSchema = z.object({
   STAGE: z.enum(['dev', 'prod']),
   DB_SECRET_ARN: z.string().startsWith('arn:'),
-  /** TLS to the database: RDS forces it; `disable` is for tests against a local PostgreSQL. */
-  DB_TLS: z.enum(['require', 'disable']).default('require'),
+  /**
+   * TLS to the database, as libpq's sslmode: `verify-full` (chain and host name; the default),
+   * `verify-ca` (chain only), `require` (encrypts, trusts any certificate), `disable` (plaintext, for a
+   * local PostgreSQL only). RDS's CAs come from NODE_EXTRA_CA_CERTS (infra sets it).
+   */
+  DB_TLS: z.enum(['verify-full', 'verify-ca', 'require', 'disable']).default('verify-full'),
+  /** A PEM file of the CAs to trust instead of Node's store, for a database RDS's CAs did not sign. */
+  DB_CA_FILE: z.string().min(1).optional(),
   INGEST_QUEUE_URL: z.url(),
   EVENT_BUS_NAME: z.string().min(1),
   DISCORD_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),
@@ -39,6 +45,7 @@ export function lambdaEnv<K extends keyof LambdaEnv>(
 const PIPELINE_ENV = [
   'DB_SECRET_ARN',
   'DB_TLS',
+  'DB_CA_FILE',
   'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',
@@ -52,6 +59,6 @@ export const FUNCTION_ENV = {
   dlq: PIPELINE_ENV,
   backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
   ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL'],
-  migrate: ['DB_SECRET_ARN', 'DB_TLS', 'MIGRATIONS_DIR'],
+  migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR'],
   notifier: ['DISCORD_WEBHOOK_SECRET_ARN'],
 } as const satisfies Record<string, readonly (keyof LambdaEnv)[]>;

@@ -12,6 +12,11 @@ export interface SqlOptions {
   applicationName?: string;
   /** TLS for this client; when absent the URL's `sslmode`/`sslrootcert` decide, as in libpq (see tls.ts). */
   tls?: TlsSettings;
+  /**
+   * The password, asked for by every new connection (instead of the URL's): a rotated secret then
+   * reaches the next connection without a new client.
+   */
+  password?: () => Promise<string>;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
   return postgres(fromUrl.url, {
     max: options.max ?? 10,
     ssl: ssl as never,
+    ...(options.password ? { pass: options.password } : {}),
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},

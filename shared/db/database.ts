@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createSql, type Sql, type SqlOptions } from './client.ts';
+import { checkConnection, targetOf } from './connection-errors.ts';
 import { startLocalPostgres } from './local-postgres.ts';
 
 export interface Database {
@@ -18,10 +19,18 @@ export interface OpenDatabaseOptions extends SqlOptions {
 
 export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
 
-/** Opens the configured PostgreSQL, or starts the embedded one; `close` stops what this call started. */
+/**
+ * Opens the configured PostgreSQL (connecting once, so a TLS mismatch fails here), or starts the
+ * embedded one; `close` stops what this call started.
+ * @throws ConfigError in one line naming what to set in DATABASE_URL when TLS does not match the server.
+ */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url) {
     const sql = createSql(options.url, options);
+    await checkConnection(sql, targetOf(options.url, 'DATABASE_URL')).catch(async (error: unknown) => {
+      await sql.end({ timeout: 0 });
+      throw error;
+    });
     return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? defaultDataDir;

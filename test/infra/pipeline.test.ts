@@ -66,6 +66,9 @@ describe('functions', () => {
             POWERTOOLS_SERVICE_NAME: 'market-data-dev',
             POWERTOOLS_METRICS_NAMESPACE: 'MarketData',
             DB_SECRET_ARN: expect.anything(),
+            // TLS to RDS verifies chain and name against the CAs the Lambda runtime carries.
+            DB_TLS: 'verify-full',
+            NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           }),
         },
       });

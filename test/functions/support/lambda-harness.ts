@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { vi } from 'vitest';
+import { inject, vi } from 'vitest';
 import { defaultMigrationsDir } from '#shared/db/migrations.ts';
 import type { MarketServer } from '#shared/market-server/index.ts';
 import type { TestDatabase } from '#test/support/database.ts';
@@ -37,6 +37,8 @@ export interface ColdStartOptions {
 export interface LambdaInstance<N extends FunctionName> {
   handler: HandlerOf<N>;
   readonly context: Context;
+  /** The ARN of this instance's database secret (a rotation test answers it anew). */
+  readonly dbSecretArn: string;
   /** Ends this instance's database pool (a client that never connected has nothing to close). */
   dispose(): Promise<void>;
 }
@@ -58,7 +60,9 @@ export async function coldStart<N extends FunctionName>(
     AWS_REGION: 'us-east-1',
     STAGE: 'dev',
     DB_SECRET_ARN: dbSecretArn,
-    DB_TLS: 'require',
+    // As on AWS, the chain and the host name are verified: against the test cluster's CA here.
+    DB_TLS: 'verify-full',
+    DB_CA_FILE: inject('postgresCaFile'),
     INGEST_QUEUE_URL: QUEUE_URL,
     EVENT_BUS_NAME: BUS_NAME,
     DISCORD_WEBHOOK_SECRET_ARN: discordSecretArn,
@@ -87,20 +91,21 @@ export async function coldStart<N extends FunctionName>(
   const lambdaDeps = await import('#shared/aws/lambda-deps.ts'); // the instance the handler just loaded
   return {
     handler: handler as HandlerOf<N>,
+    dbSecretArn,
     get context() {
       return lambdaContext(name); // a request id of its own per invocation
     },
     async dispose() {
       if (!options.db) return;
-      const db = { DB_SECRET_ARN: dbSecretArn, DB_TLS: 'require' } as const;
-      const sql = await lambdaDeps.database(db).catch(() => undefined);
+      // The pool this instance built (or a rejection when it never connected).
+      const sql = await lambdaDeps.database({ DB_SECRET_ARN: dbSecretArn }).catch(() => undefined);
       await sql?.end({ timeout: 1 });
     },
   };
 }
 
 /** The secret RDS generates for a database, pointing at `url`. */
-function rdsSecret(url: string) {
+export function rdsSecret(url: string) {
   const u = new URL(url);
   return {
     engine: 'postgres',

@@ -1,0 +1,94 @@
+import { ConfigError } from '#shared/config.ts';
+import type { Sql } from './client.ts';
+
+/**
+ * Where a first connection went, and how its TLS is configured: `DATABASE_URL` (the CLI, libpq's
+ * sslmode/sslrootcert) or the Lambda functions' `DB_TLS`/`DB_CA_FILE`. The advice names that setting.
+ */
+export interface ConnectionTarget {
+  host: string;
+  port: number;
+  configuredBy: 'DATABASE_URL' | 'DB_TLS';
+}
+
+/** Node's codes for a certificate that does not chain to a CA the client trusts. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+const ADVICE = {
+  DATABASE_URL: {
+    plaintext: 'add sslmode=verify-full&sslrootcert=<CA file> to DATABASE_URL',
+    untrusted: "set sslrootcert=<the CA file that signed the server's certificate> in DATABASE_URL",
+    name: 'connect by a name the certificate lists, or use sslmode=verify-ca to check the chain only',
+    noTls: 'use sslmode=disable in DATABASE_URL only for a local server without TLS',
+  },
+  DB_TLS: {
+    plaintext: 'set DB_TLS=verify-full (DB_TLS=disable is only for a local PostgreSQL without TLS)',
+    untrusted:
+      'RDS chains to the CAs in NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem; for another server set DB_CA_FILE to its CA',
+    name: "the secret's host must be the endpoint name the certificate lists (or set DB_TLS=verify-ca)",
+    noTls: 'set DB_TLS=disable only for a local PostgreSQL without TLS',
+  },
+} as const;
+
+/**
+ * A one-line ConfigError saying what to set, when `error` is a TLS mismatch (the server refused
+ * plaintext, does not offer TLS, or presented a certificate that is untrusted, expired or for another
+ * name); undefined for any other error, which the caller rethrows as it is.
+ */
+export function explainConnectionError(error: unknown, target: ConnectionTarget): ConfigError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  const at = `database at ${target.host}:${target.port}`;
+  const advice = ADVICE[target.configuredBy];
+  const explained = (line: string) => new ConfigError(line, { cause: error });
+  if (code === '28000' && /no encryption/.test(error.message)) {
+    return explained(`${at} refused a plaintext connection: ${advice.plaintext}`);
+  }
+  if (typeof code !== 'string') return undefined;
+  if (UNTRUSTED.has(code)) {
+    return explained(`${at} presented a certificate no trusted CA signed (${code}): ${advice.untrusted}`);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return explained(`${at} presented a certificate for another name than ${target.host}: ${advice.name}`);
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return explained(
+      `${at} presented a certificate outside its validity dates (${code}): renew it on the server`,
+    );
+  }
+  // What a client that asked for TLS sees from a server with ssl=off: it answers 'N' to the SSLRequest
+  // (postgres.js goes on with its TLS hello anyway) and drops the connection.
+  if (code === 'ECONNRESET' && /before secure TLS connection/.test(error.message)) {
+    return explained(
+      `${at} closed the connection during the TLS handshake; it may not offer TLS: ${advice.noTls}`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Makes the client's first connection now, so a misconfiguration fails at start-up in one line.
+ * @throws ConfigError from explainConnectionError for a TLS mismatch; any other error as it is.
+ */
+export async function checkConnection(sql: Sql, target: ConnectionTarget): Promise<void> {
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    throw explainConnectionError(error, target) ?? error;
+  }
+}
+
+/** Host and port of a connection URL, as postgres.js reads them (defaults localhost:5432). */
+export function targetOf(url: string, configuredBy: ConnectionTarget['configuredBy']): ConnectionTarget {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost';
+  return { host, port: Number(parsed.port) || 5432, configuredBy };
+}
