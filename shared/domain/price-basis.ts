@@ -19,6 +19,8 @@ export interface Dividend {
  * re-basing): float32 noise is below 6e-8 relative, a 6th significant digit is 5e-7 or more, so rounding
  * recovers the traded decimal from either basis. The result is then held as the float32 Yahoo itself
  * serves for that decimal, so a bar that never saw a split stores exactly the value it was served with.
+ * The round trip is exact for prices below 10,000; above that float32 (7.2 digits) cannot carry a cent
+ * through a split's division, so an un-applied split may leave such a price one cent off (<= 1e-6).
  */
 export const PRICE_SIGNIFICANT_DIGITS = 6;
 /** Never coarser than cents: a 105,123.45 BTC-USD close keeps its cents (float32 still resolves them). */

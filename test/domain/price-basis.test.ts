@@ -19,7 +19,9 @@ describe('toAsTraded', () => {
     const ratios = fc.constantFrom([2, 1], [3, 2], [4, 1], [10, 1], [20, 1], [1, 10]);
     fc.assert(
       fc.property(
-        fc.integer({ min: 100, max: 9_999_999 }),
+        // Prices below 10,000 (the promise's domain, see roundAsTradedPrice): above it, float32 no longer
+        // resolves a cent after a split's division (seed -1262267454: 99,926.69 through a 3:2 split).
+        fc.integer({ min: 100, max: 999_999 }),
         fc.integer({ min: 0, max: 1e8 }),
         ratios,
         (cents, lots, [n, d]) => {
