@@ -39,7 +39,9 @@ export type MetricName =
   | 'TasksRateLimited'
   | 'StaleAssets'
   | 'JobsFinished'
-  | 'BarsRejected';
+  | 'BarsRejected'
+  /** A queue message that failed (not a deliberate deferral); dimension Reason. */
+  | 'RecordsFailed';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

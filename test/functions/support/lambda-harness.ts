@@ -36,6 +36,8 @@ export interface ColdStartOptions {
 
 export interface LambdaInstance<N extends FunctionName> {
   handler: HandlerOf<N>;
+  /** The logger and metrics this instance loaded (spy on them to see what it logs and counts). */
+  observability: typeof import('#shared/aws/observability.ts');
   readonly context: Context;
   /** Ends this instance's database pool (a client that never connected has nothing to close). */
   dispose(): Promise<void>;
@@ -85,8 +87,10 @@ export async function coldStart<N extends FunctionName>(
   vi.resetModules();
   const { handler } = await functions[name]();
   const lambdaDeps = await import('#shared/aws/lambda-deps.ts'); // the instance the handler just loaded
+  const observability = await import('#shared/aws/observability.ts');
   return {
     handler: handler as HandlerOf<N>,
+    observability,
     get context() {
       return lambdaContext(name); // a request id of its own per invocation
     },

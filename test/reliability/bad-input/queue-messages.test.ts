@@ -101,7 +101,7 @@ async function validWeek(): Promise<{ task: JobTask; sessions: number }> {
 /** A one-task job whose task ran and was rate-limited, as it is when its message dead-letters. */
 async function strandedTask(): Promise<JobTask> {
   const { task } = await validWeek();
-  await startTask(db.sql, task.id);
+  await startTask(db.sql, task.id, task.jobId);
   await noteTaskRetry(db.sql, task.id, 'rate-limited: HTTP 429');
   return task;
 }
