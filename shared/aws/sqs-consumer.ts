@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import {
   type ConsumeOutcome,
   failureOf,
+  PoisonMessageError,
   type ReceivedTaskMessage,
   reportFailedRecord,
 } from '#shared/usecases/consume-outcome.ts';
@@ -15,9 +16,9 @@ export class AllRecordsFailedError extends Error {
   override name = 'AllRecordsFailedError';
 }
 
-/** A record reported failed on purpose; the consumer already logged it, or it is a deliberate retry. */
-class RecordNotDone extends Error {
-  override name = 'RecordNotDone';
+/** A record put back on purpose after a transient failure: SQS redelivers it after its delay. */
+class RetryLater extends Error {
+  override name = 'RetryLater';
 }
 
 export interface SqsConsumer {
@@ -74,13 +75,13 @@ export async function consumeSqsBatch(
         await onSqs(outcome.taskId, (q) =>
           deferMessage(q.client, q.url, record.receiptHandle, outcome.delaySeconds),
         );
-        throw new RecordNotDone(
-          `task ${outcome.taskId}: ${outcome.reason}; back in ${outcome.delaySeconds} s`,
-        );
+        throw new RetryLater(`task ${outcome.taskId}: ${outcome.reason}; back in ${outcome.delaySeconds} s`);
       case 'poison':
+        failing.push(record.messageId);
+        throw new PoisonMessageError(outcome.code, outcome.reason);
       case 'error':
         failing.push(record.messageId);
-        throw new RecordNotDone(outcome.kind === 'poison' ? outcome.reason : outcome.error.message);
+        throw outcome.error;
     }
   };
   const response = await processPartialResponse(event, handleRecord, processor, {

@@ -1,3 +1,4 @@
+import { InputError } from '#shared/domain/errors.ts';
 import type { Log, Metrics } from '#shared/domain/ports.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 
@@ -9,9 +10,9 @@ export type RecordFailureReason = PoisonCode | 'error';
 
 /**
  * A message that can never succeed: not a task message, a task that does not exist, or a task of
- * another job. Thrown before anything is written.
+ * another job. Thrown before anything is written (an InputError: the message cannot be carried out).
  */
-export class PoisonMessageError extends Error {
+export class PoisonMessageError extends InputError {
   override name = 'PoisonMessageError';
   constructor(
     readonly code: PoisonCode,
