@@ -39,7 +39,10 @@ function fastRuntime(): LocalRuntime {
     log: recordingLog(),
     baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
     settings: { rateLimitBudgetMinutes: BUDGET_MINUTES },
-    now: () => new Date((pipelineNow += 60_000)),
+    now: () => {
+      pipelineNow += 60_000;
+      return new Date(pipelineNow);
+    },
     queueNow: fast,
     providerClock: instantClock(),
     visibilityTimeoutSeconds: 3_600,
