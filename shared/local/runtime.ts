@@ -127,8 +127,11 @@ export class LocalRuntime {
       case 'defer':
         // A new message, so the wait uses up no receive (as on SQS, delays beyond 15 minutes re-defer).
         stats.retried += 1;
-        this.queue.send(JSON.stringify(outcome.message), Math.min(900, outcome.delaySeconds));
-        this.queue.delete(message.receiptHandle);
+        this.queue.resend(
+          message.receiptHandle,
+          JSON.stringify(outcome.message),
+          Math.min(900, outcome.delaySeconds),
+        );
         return;
       case 'retry':
         stats.retried += 1;
