@@ -419,6 +419,29 @@ describe('ingest function failures', () => {
     expect(seen.reasons()).toEqual(['error']);
   });
 
+  it('logs and fails the invocation when the database refuses connections', async () => {
+    // Prepare: a cold instance whose database secret points at a port nothing listens on.
+    const down = { url: 'postgres://market:secret@127.0.0.1:9/market' } as TestDatabase;
+    const instance = await coldStart('ingest', { db: down, market, discord: discord.url });
+    onTestFinished(() => instance.dispose());
+    const event = sqsEvent(ONE_RECORD, [taskBody({ id: 1, jobId: 1 })]);
+    const seen = watch(instance);
+
+    // Act
+    const invocation = ingest(event, instance);
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/all 1 records of the batch failed/);
+    expect(seen.failures()).toEqual([
+      [
+        'ingest: message failed (error)',
+        expect.objectContaining({ messageId: event.Records[0]?.messageId, taskId: 1, receiveCount: 1 }),
+      ],
+    ]);
+    expect(seen.failures()[0]?.[1]?.error).not.toContain('secret');
+    expect(seen.reasons()).toEqual(['error']);
+  });
+
   it('retries a chunk answered with no bars for sessions the calendar has, and fails it on the last attempt', async () => {
     // Prepare: a market whose history starts in June 2024, so January 2024 is a 200 chart with no
     // timestamps; beside it, a task with bars. The empty one arrives for the 4th time (maxAttempts).
