@@ -442,6 +442,32 @@ describe('ingest function failures', () => {
     expect(seen.reasons()).toEqual(['error']);
   });
 
+  it('reports a deferral SQS refused to re-send as failed and logged, so the original comes back', async () => {
+    // Prepare: XLB's message is 10 minutes early; SQS refuses the re-send.
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'RequestThrottled' });
+    sqs.on(SendMessageCommand).rejects(throttled);
+    const { job, tasks } = await backfillJob(db.sql, ['XLB'], '2024-03-01', '2024-03-28');
+    const event = sqsEvent(ONE_RECORD, [
+      taskBody(tasks[0] as (typeof tasks)[0], new Date(Date.now() + 600_000)),
+    ]);
+    const seen = watch(fn);
+
+    // Act
+    const invocation = ingest(event);
+
+    // Assess: a lone record that failed is a failed invocation; the task was not touched.
+    await expect(invocation).rejects.toThrow(/all 1 records of the batch failed/);
+    expect(seen.failures()).toEqual([
+      [
+        'ingest: message failed (error)',
+        expect.objectContaining({ messageId: event.Records[0]?.messageId, errorName: 'RequestThrottled' }),
+      ],
+    ]);
+    expect(await listTasks(db.sql, job.id)).toEqual([
+      expect.objectContaining({ status: 'pending', attempts: 0 }),
+    ]);
+  });
+
   it('retries a chunk answered with no bars for sessions the calendar has, and fails it on the last attempt', async () => {
     // Prepare: a market whose history starts in June 2024, so January 2024 is a 200 chart with no
     // timestamps; beside it, a task with bars. The empty one arrives for the 4th time (maxAttempts).
