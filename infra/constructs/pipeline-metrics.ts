@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { FinalJobStatus } from '#shared/domain/job.ts';
 import type { ProviderName } from '#shared/providers/types.ts';
+import type { RecordFailureReason } from '#shared/usecases/consume-outcome.ts';
 import type { StageName } from '../config.ts';
 
 /** POWERTOOLS_METRICS_NAMESPACE of every function. */
@@ -22,6 +23,12 @@ export const JOB_STATUS_LABELS: Record<FinalJobStatus, string> = {
   success: 'success',
   partial_failure: 'partial failure',
   failure: 'failure',
+};
+export const RECORD_FAILURE_LABELS: Record<RecordFailureReason, string> = {
+  unreadable: 'not a task message',
+  'unknown-task': 'unknown task',
+  'wrong-job': "another job's task",
+  error: 'error (redelivered)',
 };
 
 /**
@@ -60,6 +67,25 @@ export class PipelineMetrics {
   /** Tasks postponed because the provider answered 429 (dimensions: service, Provider). */
   tasksRateLimited(provider: ProviderName): Metric {
     return this.metric('TasksRateLimited', { Provider: provider }, `${PROVIDER_LABELS[provider]} 429`);
+  }
+
+  /** Queue messages that failed, not deliberately deferred (dimensions: service, Reason). */
+  recordsFailed(reason: RecordFailureReason): Metric {
+    return this.metric('RecordsFailed', { Reason: reason }, RECORD_FAILURE_LABELS[reason]);
+  }
+
+  /** Every failed queue message, whatever its reason: the sum of recordsFailed over the reasons. */
+  allRecordsFailed(period = Duration.minutes(5)): MathExpression {
+    const reasons = Object.keys(RECORD_FAILURE_LABELS) as RecordFailureReason[];
+    const usingMetrics = Object.fromEntries(
+      reasons.map((r, i) => [`r${i}`, this.recordsFailed(r).with({ period })]),
+    );
+    return new MathExpression({
+      expression: `SUM([${reasons.map((_, i) => `FILL(r${i}, 0)`).join(', ')}])`,
+      usingMetrics,
+      period,
+      label: 'failed records',
+    });
   }
 
   /** Assets behind their calendar, emitted once per freshness run (dimensions: service). */

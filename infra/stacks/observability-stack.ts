@@ -11,12 +11,14 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FinalJobStatus } from '#shared/domain/job.ts';
 import type { ProviderName } from '#shared/providers/types.ts';
+import type { RecordFailureReason } from '#shared/usecases/consume-outcome.ts';
 import type { StageConfig } from '../config.ts';
 import { PipelineFunction } from '../constructs/pipeline-function.ts';
 import {
   JOB_STATUS_LABELS,
   PipelineMetrics,
   PROVIDER_LABELS,
+  RECORD_FAILURE_LABELS,
   serviceName,
 } from '../constructs/pipeline-metrics.ts';
 
@@ -89,6 +91,16 @@ export class ObservabilityStack extends Stack {
         description: `The ${name} function failed (an unhandled error, timeout or crash): check its logs`,
       });
     }
+    this.alarm('RecordsFailed', {
+      // Every failed ingest or dlq message is logged and counted at once (shared/usecases/consume-task.ts):
+      // a database that is down, a denied secret or a poison message pages within minutes, long before
+      // the DLQ alarm would (5 receives, ~75 min). Deliberate waits and retries are not counted.
+      metric: metrics.allRecordsFailed(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'Queue messages failed (RecordsFailed by Reason): search the ingest and dlq logs for "message failed"',
+    });
     this.alarm('StaleAssets', {
       metric: metrics.staleAssets(),
       threshold: 1,
@@ -151,10 +163,11 @@ export class ObservabilityStack extends Stack {
         'Jobs finished by status',
         statuses.map((s) => metrics.jobsFinished(s)),
       ),
-      graph('Tasks failed, dead-lettered, rate-limited', [
+      graph('Tasks failed, dead-lettered, rate-limited; failed messages', [
         ...providers.map((p) => metrics.tasksFailed(p)),
         metrics.tasksDeadLettered(),
         ...providers.map((p) => metrics.tasksRateLimited(p)),
+        ...(Object.keys(RECORD_FAILURE_LABELS) as RecordFailureReason[]).map((r) => metrics.recordsFailed(r)),
       ]),
     );
     dashboard.addWidgets(

@@ -69,8 +69,9 @@ export class PipelineStack extends Stack {
       visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
       // Five receives, one more than ingest's own limit of 4 attempts (shared/usecases/deps.ts): ingest
-      // records ordinary failures itself, so only crashes, timeouts and endless 429s dead-letter. A receive
-      // that only postpones a task (not yet due, or Retry-After) counts too.
+      // records ordinary failures itself, so only crashes, timeouts and poison messages dead-letter. Waits
+      // (not yet due, rate limits) re-send the message, so they use up no receive; rate limits are bounded
+      // by a time budget on the task instead (PipelineSettings.rateLimitBudgetMinutes).
       deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: 5 },
     });
     this.schedulerDlq = this.queue('SchedulerDlq', { retentionPeriod: Duration.days(14) });
@@ -140,7 +141,10 @@ export class PipelineStack extends Stack {
       .usesDatabase(databaseSecret)
       .usesEventBus(bus)
       .usesDiscord(discordWebhook);
-    // Ingest postpones a task that is not due yet by changing its message's visibility.
+    // Ingest waits (a task not due yet, a rate limit) by re-sending the task's message with a delay and
+    // acknowledging the original, so a wait uses up no receive; it postpones a transient failure by
+    // changing the message's visibility, which does count one.
+    this.ingestQueue.grantSendMessages(ingest);
     this.ingestQueue.grant(ingest, 'sqs:ChangeMessageVisibility');
     ingest.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
     const dlq = new PipelineFunction(this, 'DlqFunction', {

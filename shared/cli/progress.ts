@@ -1,10 +1,13 @@
 import cliProgress from 'cli-progress';
 import type { Sql } from '#shared/db/client.ts';
 import { getJob } from '#shared/db/jobs.ts';
+import { rateLimitWaits } from '#shared/db/task-waits.ts';
+import { describeWait, progressFormat } from './progress-status.ts';
 
 /**
  * Shows a progress bar with an ETA for the given jobs while `work` runs (tasks ended / tasks planned),
- * on stderr and only for a person at a terminal: scripts (--json, pipes) get no bar.
+ * on stderr and only for a person at a terminal: scripts (--json, pipes) get no bar. While tasks wait
+ * out a rate limit, the ETA gives way to the provider and when it resumes.
  */
 export async function withJobProgress<T>(
   sql: Sql,
@@ -15,7 +18,7 @@ export async function withJobProgress<T>(
   if (!enabled || !process.stderr.isTTY || jobIds.length === 0) return work();
   const bar = new cliProgress.SingleBar(
     {
-      format: ' {bar} {percentage}% | {value}/{total} tasks | {rows} rows | ETA {eta_formatted}',
+      format: progressFormat,
       stream: process.stderr,
       etaBuffer: 50,
       hideCursor: true,
@@ -24,17 +27,19 @@ export async function withJobProgress<T>(
   );
   const read = async () => {
     const jobs = await Promise.all(jobIds.map((id) => getJob(sql, id)));
+    const now = new Date();
     return {
       total: jobs.reduce((n, j) => n + j.tasksTotal, 0),
       done: jobs.reduce((n, j) => n + j.tasksSucceeded + j.tasksFailed, 0),
       rows: jobs.reduce((n, j) => n + j.rowsUpserted, 0),
+      wait: describeWait(await rateLimitWaits(sql, jobIds, now), now) ?? '',
     };
   };
   const first = await read();
-  bar.start(first.total, first.done, { rows: first.rows });
+  bar.start(first.total, first.done, { rows: first.rows, wait: first.wait });
   const timer = setInterval(() => {
     read().then(
-      (p) => bar.update(p.done, { rows: p.rows }),
+      (p) => bar.update(p.done, { rows: p.rows, wait: p.wait }),
       () => {},
     );
   }, 300);
@@ -43,7 +48,7 @@ export async function withJobProgress<T>(
   } finally {
     clearInterval(timer);
     const last = await read().catch(() => undefined);
-    if (last) bar.update(last.done, { rows: last.rows });
+    if (last) bar.update(last.done, { rows: last.rows, wait: last.wait });
     bar.stop();
   }
 }

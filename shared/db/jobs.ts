@@ -68,15 +68,17 @@ export async function createJob(sql: Sql, job: NewJob): Promise<{ job: JobRun; t
 }
 
 /**
- * Marks a task running and counts the attempt; the job turns running with its first task.
- * @returns the task, or undefined when it has already ended (a redelivered message: nothing to do).
+ * Marks a task running and counts the attempt; the job turns running with its first task. The task must
+ * belong to `jobId`: a message naming another job's task changes nothing.
+ * @returns the task, or undefined when it has already ended (a redelivered message: nothing to do), does
+ *   not exist or belongs to another job (the caller tells these apart with getTask).
  */
-export async function startTask(sql: Sql, taskId: number): Promise<JobTask | undefined> {
+export async function startTask(sql: Sql, taskId: number, jobId: number): Promise<JobTask | undefined> {
   const [task] = await sql<JobTask[]>`
     WITH task AS (
       UPDATE job_tasks SET status = 'running', attempts = attempts + 1,
              started_at = coalesce(started_at, now()), updated_at = now()
-      WHERE id = ${taskId} AND status IN ('pending', 'running')
+      WHERE id = ${taskId} AND job_id = ${jobId} AND status IN ('pending', 'running')
       RETURNING *
     ), job AS (
       UPDATE job_runs SET status = 'running', started_at = now(), updated_at = now()

@@ -40,7 +40,9 @@ export type MetricName =
   | 'StaleAssets'
   | 'JobsFinished'
   | 'BarsRejected'
-  | 'ActionRefreshesFailed';
+  | 'ActionRefreshesFailed'
+  /** A queue message that failed (not a deliberate deferral); dimension Reason. */
+  | 'RecordsFailed';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

@@ -1,15 +1,12 @@
 import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
 import type { Sql } from '#shared/db/client.ts';
-import { JobNotFoundError } from '#shared/db/errors.ts';
 import type { Log } from '#shared/domain/ports.ts';
 import type { Clock } from '#shared/http/clock.ts';
 import { RateBudget } from '#shared/http/rate-budget.ts';
 import { createProvider, type ProviderName } from '#shared/providers/index.ts';
 import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '#shared/queue/local-queue.ts';
-import { readTaskMessage } from '#shared/queue/task-queue.ts';
-import { deadLetterTask } from '#shared/usecases/dead-letter.ts';
+import { type ConsumerPorts, consumeDeadLetter, consumeTask } from '#shared/usecases/consume-task.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps, type PipelineSettings } from '#shared/usecases/deps.ts';
-import { ingestTask } from '#shared/usecases/ingest-task.ts';
 import { createDatabaseEventPublisher, TallyMetrics } from './adapters.ts';
 
 export interface LocalRuntimeOptions {
@@ -39,9 +36,10 @@ export const DRAIN_WORKERS = 16;
 
 export interface DrainStats {
   processed: number;
+  /** Messages deferred (re-sent for later) or retried (the same message later). */
   retried: number;
   deadLettered: number;
-  /** Messages that could not be read at all (kept here: they have no task to mark). */
+  /** Dead letters with no task to mark (unreadable, unknown task, another job's): kept here. */
   poisoned: string[];
 }
 
@@ -53,6 +51,7 @@ export class LocalRuntime {
   readonly metrics = new TallyMetrics();
   private readonly maxReceiveCount: number;
   private readonly queueNow: () => number;
+  private readonly ports: ConsumerPorts;
 
   constructor(options: LocalRuntimeOptions) {
     const settings = { ...DEFAULT_SETTINGS, ...options.settings };
@@ -90,6 +89,7 @@ export class LocalRuntime {
       now,
       settings,
     };
+    this.ports = { deps: async () => this.deps, log: this.deps.log, metrics: this.metrics };
   }
 
   /**
@@ -116,53 +116,41 @@ export class LocalRuntime {
     return stats;
   }
 
+  /** One ingest message, mapped onto this queue as the Lambda adapter maps it onto SQS. */
   private async handle(message: ReceivedMessage, stats: DrainStats): Promise<void> {
-    const parsed = readTaskMessage(message.body);
-    if ('problem' in parsed) {
-      // Never succeeds: let it reach the dead-letter queue, where it is kept and reported.
-      this.deps.log.error('unreadable ingest message', { body: message.body.slice(0, 200) });
-      return;
-    }
-    try {
-      const result = await ingestTask(this.deps, parsed.message, message.receiveCount);
-      if (result.kind === 'retry-later') {
-        stats.retried += 1;
-        this.queue.changeVisibility(message.receiptHandle, result.delaySeconds);
+    const outcome = await consumeTask(this.ports, message);
+    switch (outcome.kind) {
+      case 'done':
+        stats.processed += 1;
+        this.queue.delete(message.receiptHandle);
         return;
-      }
-      stats.processed += 1;
-      this.queue.delete(message.receiptHandle);
-    } catch (error) {
-      this.deps.log.error('ingest failed; the message will be delivered again', {
-        taskId: parsed.message.taskId,
-        error: (error as Error).message,
-      });
+      case 'defer':
+        // A new message, so the wait uses up no receive (as on SQS, delays beyond 15 minutes re-defer).
+        stats.retried += 1;
+        this.queue.resend(
+          message.receiptHandle,
+          JSON.stringify(outcome.message),
+          Math.min(900, outcome.delaySeconds),
+        );
+        return;
+      case 'retry':
+        stats.retried += 1;
+        this.queue.changeVisibility(message.receiptHandle, outcome.delaySeconds);
+        return;
+      case 'poison':
+      case 'error':
+        return; // logged and counted by the consumer; back after the visibility timeout, or dead-lettered
     }
   }
 
   private async handleDeadLetters(stats: DrainStats): Promise<boolean> {
     const batch = this.deadLetters.receive(10);
     for (const message of batch) {
-      const parsed = readTaskMessage(message.body);
-      try {
-        if ('message' in parsed) {
-          await deadLetterTask(this.deps, parsed.message);
-          stats.deadLettered += 1;
-        } else {
-          stats.poisoned.push(message.body);
-        }
-        this.deadLetters.delete(message.receiptHandle);
-      } catch (error) {
-        if (error instanceof JobNotFoundError) {
-          // Its task is gone: nothing to mark; keep the message in the report instead of retrying forever.
-          stats.poisoned.push(message.body);
-          this.deadLetters.delete(message.receiptHandle);
-        } else {
-          this.deps.log.error('dead letter could not be recorded; retrying', {
-            error: (error as Error).message,
-          });
-        }
-      }
+      const outcome = await consumeDeadLetter(this.ports, message);
+      if (outcome.kind === 'error') continue; // logged; received again after the visibility timeout
+      if (outcome.kind === 'poison') stats.poisoned.push(message.body);
+      else stats.deadLettered += 1;
+      this.deadLetters.delete(message.receiptHandle);
     }
     return batch.length > 0;
   }

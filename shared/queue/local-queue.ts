@@ -95,6 +95,22 @@ export class LocalQueue implements TaskQueue {
     }
   }
 
+  /**
+   * Replaces a received message by a new one with `body`, due in `delaySeconds` and received 0 times:
+   * SQS's send-then-delete of a deferral, in one step (the drills' lost acknowledgements model lost
+   * deletes after a commit, not this). A stale receipt handle changes nothing.
+   * @returns whether the message was replaced.
+   */
+  resend(receiptHandle: string, body: string, delaySeconds: number): boolean {
+    for (const m of this.messages.values()) {
+      if (m.receiptHandle !== receiptHandle) continue;
+      this.messages.delete(m.messageId);
+      this.send(body, delaySeconds);
+      return true;
+    }
+    return false;
+  }
+
   changeVisibility(receiptHandle: string, seconds: number): void {
     for (const m of this.messages.values()) {
       if (m.receiptHandle === receiptHandle) m.visibleAt = this.now() + seconds * 1000;

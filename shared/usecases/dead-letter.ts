@@ -1,16 +1,18 @@
-import { finishTask, getTask } from '#shared/db/jobs.ts';
+import { finishTask } from '#shared/db/jobs.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import type { PipelineDeps } from './deps.ts';
 import { announceJob } from './finish-job.ts';
+import { taskOfMessage } from './task-of-message.ts';
 
 /**
  * A task whose message dead-lettered.
  * 1. Mark it failed, keeping the last error it recorded, so its job can finish (no job stays running).
  * 2. If that ended the job: events and alerts as for any last task.
  * A task that had already ended is left as it is.
+ * @throws PoisonMessageError when the task does not exist or is not the message's job's (nothing changed).
  */
 export async function deadLetterTask(deps: PipelineDeps, message: TaskMessage): Promise<boolean> {
-  const task = await getTask(deps.sql, message.taskId);
+  const task = await taskOfMessage(deps.sql, message, 'dlq');
   const lastError = task.error ? `; last error: ${task.error}` : '';
   const finished = await finishTask(deps.sql, task.id, {
     status: 'failed',

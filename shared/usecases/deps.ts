@@ -17,6 +17,11 @@ export interface PipelineSettings {
   maxAttempts: number;
   /** Start a repair job for the missing range of stale assets. */
   autoRepair: boolean;
+  /**
+   * How long a task waits out a provider's rate limit (from its first 429) before it fails. The wait
+   * uses no queue receives: a Yahoo 429 episode of half an hour delays a job, it does not fail it.
+   */
+  rateLimitBudgetMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -26,6 +31,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   chunkDays: 1096,
   maxAttempts: 4,
   autoRepair: false,
+  rateLimitBudgetMinutes: 120,
 };
 
 /** Everything a use case talks to; the Lambda handlers and the local runtime each build one. */

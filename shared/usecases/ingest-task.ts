@@ -2,40 +2,47 @@ import { getCalendar } from '#shared/calendars/index.ts';
 import { getAsset } from '#shared/db/assets.ts';
 import { inTransaction } from '#shared/db/client.ts';
 import { barBefore } from '#shared/db/coverage.ts';
-import { JobNotFoundError } from '#shared/db/errors.ts';
-import { finishTask, getTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
+import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
-import { InputError } from '#shared/domain/errors.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
 import { onStoredBasis } from './as-traded.ts';
 import type { PipelineDeps } from './deps.ts';
+import { emptyAnswerFailure } from './empty-answer.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
+import { decideRateLimitWait } from './rate-limit-wait.ts';
+import { taskOfMessage } from './task-of-message.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
   | { kind: 'skipped'; taskId: number; reason: string }
-  /** Put the message back for `delaySeconds`: not a data failure (rate limit, transient error, too early). */
-  | { kind: 'retry-later'; taskId: number; delaySeconds: number; reason: string };
+  /** Wait `delaySeconds` without using up an attempt: not yet due, or waiting out a rate limit. */
+  | { kind: 'defer'; taskId: number; delaySeconds: number; reason: string }
+  /** A transient failure: the same message again in `delaySeconds`, counted as an attempt. */
+  | { kind: 'retry'; taskId: number; delaySeconds: number; reason: string };
 
 /** Early arrivals within this margin wait in-process instead of going back to the queue. */
 const WAIT_IN_PROCESS_MS = 1_000;
 const RETRY_BASE_SECONDS = 30;
 const MAX_RETRY_SECONDS = 900;
+const CONSUMER = 'ingest';
 
 /**
  * Ingest one task.
- * 1. Too early (a stagger slot beyond the queue's delay)? Put it back until its not-before time.
- * 2. Mark the task running; a task that already ended (a redelivered message) is skipped.
+ * 1. Too early (a stagger slot beyond the queue's delay)? Defer it until its not-before time.
+ * 2. Mark the task running if it is the message's job's; a task that already ended (a redelivered
+ *    message) is skipped.
  * 3. Fetch its range, clipped to the last session the calendar says is complete; turn it as traded
  *    (every later split un-applied, see as-traded.ts).
- * 4. Rate-limited or transient failure: retry later with backoff (recorded on the task, not a failure),
- *    until the attempts run out. Not found or invalid data: the task fails with the reason.
+ * 4. Rate-limited: defer, waiting it out within the rate-limit budget (see rate-limit-wait.ts).
+ *    Transient failure, or no bars for sessions the calendar has: retry with backoff (recorded on the
+ *    task), until the attempts run out. Not found or invalid data: the task fails with the reason.
  * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
  * 6. If that was the job's last task: events, alerts (see afterTaskFinished).
+ * @throws PoisonMessageError when the task does not exist or is another job's (nothing is written).
  */
 export async function ingestTask(
   deps: PipelineDeps,
@@ -45,20 +52,12 @@ export async function ingestTask(
   const { taskId } = message;
   const waitMs = message.notBefore ? Date.parse(message.notBefore) - deps.now().getTime() : 0;
   if (waitMs > WAIT_IN_PROCESS_MS) {
-    return {
-      kind: 'retry-later',
-      taskId,
-      delaySeconds: Math.ceil(waitMs / 1000),
-      reason: 'not before its slot',
-    };
+    return { kind: 'defer', taskId, delaySeconds: Math.ceil(waitMs / 1000), reason: 'not before its slot' };
   }
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
 
-  const task = await startTask(deps.sql, taskId);
+  const task = await startTask(deps.sql, taskId, message.jobId);
   if (!task) return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
-  if (task.jobId !== message.jobId) {
-    throw new InputError(`ingest: task ${taskId} belongs to job ${task.jobId}, not to job ${message.jobId}`);
-  }
   const asset = await getAsset(deps.sql, task.assetId);
   const calendar = getCalendar(asset.calendar);
   const lastComplete = calendar.expectedLastSession(deps.now());
@@ -74,6 +73,12 @@ export async function ingestTask(
   });
   const outcome = await onStoredBasis(deps, asset, fetched); // as traded: later splits un-applied
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
+  const context = `${asset.provider} ${asset.providerSymbol} ${task.rangeStart}..${end}`;
+  const empty = emptyAnswerFailure(
+    { bars: outcome.bars, context },
+    calendar.sessionsBetween(task.rangeStart, end),
+  );
+  if (empty) return handleFailure(deps, task, empty, receiveCount, asset.provider);
 
   const report = validateBars({
     bars: outcome.bars,
@@ -137,16 +142,13 @@ async function handleFailure(
   const reason = `${outcome.kind}: ${outcome.reason}`;
   if (outcome.kind === 'rate-limited') {
     deps.metrics.add('TasksRateLimited', 1, { Provider: provider });
-    await noteTaskRetry(deps.sql, task.id, reason);
-    const delaySeconds = Math.min(
-      MAX_RETRY_SECONDS,
-      Math.max(Math.ceil(outcome.retryAfterMs / 1000), backoff(receiveCount)),
-    );
-    return { kind: 'retry-later', taskId: task.id, delaySeconds, reason };
+    const decision = await decideRateLimitWait(deps, task, { retryAfterMs: outcome.retryAfterMs, reason });
+    if (decision.wait) return { kind: 'defer', taskId: task.id, delaySeconds: decision.delaySeconds, reason };
+    return finish(deps, task, { status: 'failed', error: decision.error, rowsUpserted: 0 }, provider);
   }
   if (outcome.kind === 'failed' && outcome.retryable && receiveCount < deps.settings.maxAttempts) {
     await noteTaskRetry(deps.sql, task.id, reason);
-    return { kind: 'retry-later', taskId: task.id, delaySeconds: backoff(receiveCount), reason };
+    return { kind: 'retry', taskId: task.id, delaySeconds: backoff(receiveCount), reason };
   }
   const attempts =
     outcome.kind === 'failed' && outcome.retryable ? ` (gave up after ${receiveCount} attempts)` : '';
@@ -172,14 +174,11 @@ class TaskAlreadyEnded extends Error {}
 
 /**
  * A message whose task did not start: normally a redelivery of a task that already ended. A task that
- * does not exist throws, so the message fails, reaches the dead-letter queue and is kept there.
+ * does not exist or is another job's throws PoisonMessageError: the message reaches the dead-letter
+ * queue and is kept there.
  */
 async function whyNotStarted(deps: PipelineDeps, message: TaskMessage): Promise<string> {
-  const task = await getTask(deps.sql, message.taskId).catch((error: unknown) => {
-    if (error instanceof JobNotFoundError)
-      throw new InputError(`ingest: task ${message.taskId} does not exist`);
-    throw error;
-  });
+  const task = await taskOfMessage(deps.sql, message, CONSUMER);
   // If the delivery that ended the job died before announcing it, this one does.
   await announceJob(deps, task.jobId);
   return `task already ended (${task.status})`;

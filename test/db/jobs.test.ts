@@ -33,7 +33,7 @@ describe('job lifecycle', () => {
     const { job, tasks } = await createJob(db.sql, backfillOf(200));
     const results = await Promise.all(
       tasks.map(async (task, i) => {
-        await startTask(db.sql, task.id);
+        await startTask(db.sql, task.id, task.jobId);
         return finishTask(db.sql, task.id, { status: 'success', rowsUpserted: i });
       }),
     );
@@ -81,7 +81,7 @@ describe('job lifecycle', () => {
     const [task] = tasks;
     if (!task) throw new Error('no task');
     await finishTask(db.sql, task.id, { status: 'success', rowsUpserted: 3 });
-    expect(await startTask(db.sql, task.id)).toBeUndefined();
+    expect(await startTask(db.sql, task.id, task.jobId)).toBeUndefined();
     expect(await finishTask(db.sql, task.id, { status: 'success', rowsUpserted: 3 })).toBeUndefined();
     expect(await getJob(db.sql, job.id)).toMatchObject({
       status: 'running',
@@ -94,8 +94,8 @@ describe('job lifecycle', () => {
     const { job, tasks } = await createJob(db.sql, backfillOf(1));
     const [task] = tasks;
     if (!task) throw new Error('no task');
-    await startTask(db.sql, task.id);
-    const started = await startTask(db.sql, task.id);
+    await startTask(db.sql, task.id, task.jobId);
+    const started = await startTask(db.sql, task.id, task.jobId);
     expect(started?.attempts).toBe(2);
     expect((await getJob(db.sql, job.id)).status).toBe('running');
     expect((await listTasks(db.sql, job.id))[0]).toMatchObject({

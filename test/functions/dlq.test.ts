@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   claimJobAnnouncement,
   finishTask,
@@ -52,7 +52,7 @@ const deadLetter = (event: SQSEvent) => fn.handler(event, fn.context);
 async function strandedJob() {
   const { job, tasks } = await backfillJob(db.sql, ['SPY'], '2024-01-02', '2024-01-31');
   const task = tasks[0] as (typeof tasks)[0];
-  await startTask(db.sql, task.id);
+  await startTask(db.sql, task.id, task.jobId);
   await noteTaskRetry(db.sql, task.id, RATE_LIMITED);
   return { job, task };
 }
@@ -119,7 +119,7 @@ describe('dlq function', () => {
     expect(discord.posts).toEqual([]);
   });
 
-  it('changes nothing and reports every record when no record of the batch is a task message', async () => {
+  it('changes nothing and fails the invocation when no record of the batch is a task message', async () => {
     // Prepare
     const { job } = await strandedJob();
     const tasksBefore = await listTasks(db.sql, job.id);
@@ -128,14 +128,45 @@ describe('dlq function', () => {
     const event = sqsEvent(TWO_RECORDS, [undefined, undefined]);
     const invocation = deadLetter(event);
 
-    // Assess: both stay in the DLQ (its depth alarm brings a person), and the invocation succeeds.
-    await expect(invocation).resolves.toEqual({
-      batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })),
-    });
+    // Assess: both stay in the DLQ (its depth alarm brings a person), and the invocation fails, so the
+    // dlq function's error alarm fires too.
+    await expect(invocation).rejects.toThrow(/dead-letter: all 2 records of the batch failed/);
     expect(await listTasks(db.sql, job.id)).toEqual(tasksBefore);
     expect(await getJob(db.sql, job.id)).toMatchObject({ status: 'running', finishedAt: null });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(sqs).not.toHaveReceivedAnyCommand();
     expect(discord.posts).toEqual([]);
+  });
+
+  it("changes nothing for a dead letter naming another job's task, and logs and counts it as poison", async () => {
+    // Prepare: two stranded jobs; the message names job A's task with job B's id.
+    const a = await strandedJob();
+    const b = await strandedJob();
+    const event = sqsEvent(TWO_RECORDS, [taskBody({ id: a.task.id, jobId: b.job.id }), taskBody(b.task)]);
+    const before = await listTasks(db.sql, a.job.id);
+    const errors = vi.spyOn(fn.observability.log, 'error');
+    const counted = vi.spyOn(fn.observability.emfMetrics, 'add');
+    onTestFinished(() => {
+      errors.mockRestore();
+      counted.mockRestore();
+    });
+
+    // Act
+    const result = await deadLetter(event);
+
+    // Assess: job A's task is untouched; job B's own dead letter is recorded.
+    const wrong = event.Records[0] as SQSEvent['Records'][number];
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: wrong.messageId }] });
+    expect(await listTasks(db.sql, a.job.id)).toEqual(before);
+    expect(await getJob(db.sql, a.job.id)).toMatchObject({ status: 'running', tasksFailed: 0 });
+    expect(await getJob(db.sql, b.job.id)).toMatchObject({ status: 'failure', tasksFailed: 1 });
+    expect(errors).toHaveBeenCalledWith('dead-letter: message failed (wrong-job)', {
+      messageId: wrong.messageId,
+      taskId: a.task.id,
+      receiveCount: 1,
+      errorName: 'PoisonMessageError',
+      error: `dlq: task ${a.task.id} belongs to job ${a.job.id}, not to job ${b.job.id}; nothing changed`,
+    });
+    expect(counted).toHaveBeenCalledWith('RecordsFailed', 1, { Reason: 'wrong-job' });
   });
 });

@@ -91,6 +91,29 @@ describe('alarms', () => {
     });
   });
 
+  it('page on any failed queue message within five minutes, summing RecordsFailed over every reason', () => {
+    const [alarm] = Object.values(dev.observability.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .filter((p) => p.AlarmName === 'MarketData-dev-Observability-RecordsFailed');
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(alarm?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
+    const queries: { Expression?: string; MetricStat?: { Metric: unknown; Period: number; Stat: string } }[] =
+      alarm?.Metrics;
+    expect(queries.find((q) => q.Expression)?.Expression).toMatch(/^SUM\(\[FILL\(r0, 0\)/);
+    const stats = queries.flatMap((q) => (q.MetricStat ? [q.MetricStat] : []));
+    expect(stats.map((m) => m.Metric)).toEqual(
+      ['unreadable', 'unknown-task', 'wrong-job', 'error'].map((reason) => ({
+        Namespace: 'MarketData',
+        MetricName: 'RecordsFailed',
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'market-data-dev' },
+          { Name: 'Reason', Value: reason },
+        ]),
+      })),
+    );
+    expect(stats.every((m) => m.Period === 300 && m.Stat === 'Sum')).toBe(true);
+  });
+
   it('fire on free storage below 20 % of the allocation', () => {
     dev.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'FreeStorageSpace',

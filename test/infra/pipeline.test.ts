@@ -96,10 +96,21 @@ describe('functions', () => {
     );
   });
 
-  it('ingest may postpone messages on its queue but not send new ones', () => {
+  it('ingest may re-send a waiting task to its own queue and postpone a retried message', () => {
     const actions = actionsOf(dev.pipeline, 'ingest');
-    expect(actions).toEqual(expect.arrayContaining(['sqs:ChangeMessageVisibility', 'events:PutEvents']));
-    expect(actions).not.toContain('sqs:SendMessage');
+    expect(actions).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'sqs:ChangeMessageVisibility', 'events:PutEvents']),
+    );
+    const [queueId] = only(dev.pipeline, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    const [, ingest] = fn(dev.pipeline, 'ingest');
+    const roleId = ingest.Properties.Role['Fn::GetAtt'][0];
+    const sends = Object.values(dev.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: { Action: string | string[] }) => [st.Action].flat().includes('sqs:SendMessage'));
+    expect(sends.map((st: { Resource: unknown }) => st.Resource)).toEqual([
+      { 'Fn::GetAtt': [queueId, 'Arn'] },
+    ]);
   });
 
   it('collect, backfill and freshness may enqueue tasks', () => {

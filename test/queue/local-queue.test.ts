@@ -86,4 +86,32 @@ describe('LocalQueue', () => {
     expect(queue.receive()).toHaveLength(1);
     expect(queue.nextVisibleAt()).toBe(32_000);
   });
+
+  it('replaces a re-sent message by a new one, due after its delay and received 0 times', async () => {
+    // Prepare: a queue that dead-letters on the second receive.
+    const time = clock();
+    const dlq = new LocalQueue({ visibilityTimeoutSeconds: 30, now: time.now });
+    const queue = new LocalQueue({
+      visibilityTimeoutSeconds: 30,
+      maxReceiveCount: 1,
+      deadLetterQueue: dlq,
+      now: time.now,
+    });
+    await queue.sendBatch([message(1)]);
+    const [first] = queue.receive();
+
+    // Act
+    const replaced = queue.resend(first?.receiptHandle ?? '', '{"taskId":1,"jobId":1}', 60);
+
+    // Assess: hidden for its delay, then a first receive again (not dead-lettered).
+    expect(replaced).toBe(true);
+    expect(queue.size).toBe(1);
+    time.advance(59_999);
+    expect(queue.receive()).toHaveLength(0);
+    time.advance(1);
+    const [again] = queue.receive();
+    expect(again).toMatchObject({ receiveCount: 1, body: '{"taskId":1,"jobId":1}' });
+    expect(again?.messageId).not.toBe(first?.messageId);
+    expect(dlq.size).toBe(0);
+  });
 });

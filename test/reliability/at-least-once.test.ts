@@ -83,8 +83,7 @@ async function report(scenario: string, run: Drill, started: number): Promise<vo
 }
 
 function thrown(run: Drill): number {
-  return run.log.entries.filter((e) => e.message === 'ingest failed; the message will be delivered again')
-    .length;
+  return run.log.entries.filter((e) => e.message === 'ingest: message failed (error)').length;
 }
 
 async function jobFinishedEvents(run: Drill): Promise<number> {

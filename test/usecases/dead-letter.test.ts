@@ -22,7 +22,7 @@ describe('deadLetterTask', () => {
     // Prepare: a task that was being retried after a rate limit
     const { messages } = await jobOver(db.sql, assets, '2025-01-02', '2025-01-31');
     const message = messages[0] as (typeof messages)[0];
-    await startTask(db.sql, message.taskId);
+    await startTask(db.sql, message.taskId, message.jobId);
     await noteTaskRetry(db.sql, message.taskId, RATE_LIMITED);
     const { deps, metrics, log } = pipelineHarness({ sql: db.sql });
 
@@ -62,7 +62,7 @@ describe('deadLetterTask', () => {
     // Prepare: the message's task succeeded before a late duplicate dead-lettered
     const { messages } = await jobOver(db.sql, assets, '2025-01-02', '2025-01-31');
     const message = messages[0] as (typeof messages)[0];
-    await startTask(db.sql, message.taskId);
+    await startTask(db.sql, message.taskId, message.jobId);
     await finishTask(db.sql, message.taskId, { status: 'success', rowsUpserted: 20 });
     const before = await getTask(db.sql, message.taskId);
     const { deps, events, alerter, metrics } = pipelineHarness({ sql: db.sql });
@@ -82,9 +82,9 @@ describe('deadLetterTask', () => {
     // Prepare: of two tasks one succeeded; the other dead-letters (twice: SQS may deliver it again)
     const { jobId, messages } = await jobOver(db.sql, assets, '2025-01-02', '2025-01-31');
     const [done, stuck] = messages as [(typeof messages)[0], (typeof messages)[0]];
-    await startTask(db.sql, done.taskId);
+    await startTask(db.sql, done.taskId, done.jobId);
     await finishTask(db.sql, done.taskId, { status: 'success', rowsUpserted: 20 });
-    await startTask(db.sql, stuck.taskId);
+    await startTask(db.sql, stuck.taskId, stuck.jobId);
     const { deps, events, alerter } = pipelineHarness({ sql: db.sql });
 
     // Act

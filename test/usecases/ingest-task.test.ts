@@ -87,7 +87,7 @@ describe('ingestTask through the market server', () => {
     expect(server.stats().total).toBe(requestsBefore);
   });
 
-  it('puts back a message that arrives before its not-before time for the remaining seconds', async () => {
+  it('defers a message that arrives before its not-before time for the remaining seconds', async () => {
     // Prepare
     const { message, harness } = await oneTask('EARLY');
     const early = { ...message, notBefore: new Date(NOW.getTime() + 42_300).toISOString() };
@@ -97,7 +97,7 @@ describe('ingestTask through the market server', () => {
 
     // Assess
     expect(result).toEqual({
-      kind: 'retry-later',
+      kind: 'defer',
       taskId: message.taskId,
       delaySeconds: 43,
       reason: 'not before its slot',
@@ -105,7 +105,7 @@ describe('ingestTask through the market server', () => {
     expect(await getTask(db.sql, message.taskId)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
-  it('retries a rate-limited fetch later, leaving the task running with the reason noted', async () => {
+  it('defers a rate-limited fetch, leaving the task running with the reason noted', async () => {
     // Prepare
     const { message, job, harness } = await oneTask('LIMITED');
     server.setFaults({ rate429: 1 });
@@ -114,7 +114,7 @@ describe('ingestTask through the market server', () => {
     const result = await ingestTask(harness.deps, message, 1);
 
     // Assess
-    expect(result).toMatchObject({ kind: 'retry-later', taskId: message.taskId });
+    expect(result).toMatchObject({ kind: 'defer', taskId: message.taskId });
     const delay = (result as { delaySeconds: number }).delaySeconds;
     expect(delay).toBeGreaterThanOrEqual(30); // the first back-off step, with up to 30 % jitter
     expect(delay).toBeLessThanOrEqual(39);
@@ -127,6 +127,48 @@ describe('ingestTask through the market server', () => {
     expect(harness.metrics.get('TasksFailed')).toBe(0);
     expect((await getJob(db.sql, job.jobId)).status).toBe('running');
     expect(harness.events.events).toEqual([]);
+  });
+
+  it('waits out a rate limit for as long as the budget allows, each wait about as long as the last', async () => {
+    // Prepare: every request is a 429; the task is received once each time (a new message per wait).
+    const { message, harness } = await oneTask('PATIENT');
+    server.setFaults({ rate429: 1 });
+    const at = (minutes: number) => ({
+      ...harness.deps,
+      now: () => new Date(NOW.getTime() + minutes * 60_000),
+    });
+
+    // Act: 100 minutes of 429s, within the 120-minute budget.
+    const results = [];
+    for (let minutes = 0; minutes <= 100; minutes += 10)
+      results.push(await ingestTask(at(minutes), message, 1));
+
+    // Assess
+    expect(results.every((r) => r.kind === 'defer')).toBe(true);
+    expect(results.at(-1)).toMatchObject({ delaySeconds: 900 }); // capped at SQS's 15 minutes
+    expect(await getTask(db.sql, message.taskId)).toMatchObject({ status: 'running' });
+    expect(harness.metrics.get('TasksFailed')).toBe(0);
+  });
+
+  it('fails a rate-limited task once it has been throttled for longer than the budget, on its first receive', async () => {
+    // Prepare: a first 429 at NOW, the next one 121 minutes later.
+    const { message, job, harness } = await oneTask('IMPATIENT');
+    server.setFaults({ rate429: 1 });
+    await ingestTask(harness.deps, message, 1);
+    const later = { ...harness.deps, now: () => new Date(NOW.getTime() + 121 * 60_000) };
+
+    // Act
+    const result = await ingestTask(later, message, 1);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'done', status: 'failed' });
+    const task = await getTask(db.sql, message.taskId);
+    expect(task.status).toBe('failed');
+    expect(task.error).toMatch(
+      /^rate-limited: .*HTTP 429.*\(rate-limited for 121 min: the budget of 120 min is spent\)$/,
+    );
+    expect(harness.metrics.get('TasksFailed')).toBe(1);
+    expect((await getJob(db.sql, job.jobId)).status).toBe('failure');
   });
 
   it('retries a 5xx later until the attempts run out, then fails the task saying so', async () => {
@@ -142,7 +184,7 @@ describe('ingestTask through the market server', () => {
     }
 
     // Assess
-    expect(results.map((r) => r.kind)).toEqual(['retry-later', 'retry-later', 'retry-later', 'done']);
+    expect(results.map((r) => r.kind)).toEqual(['retry', 'retry', 'retry', 'done']);
     expect(results.at(-1)).toMatchObject({ status: 'failed', rows: 0 });
     const task = await getTask(db.sql, message.taskId);
     expect(task).toMatchObject({ status: 'failed', attempts: maxAttempts });

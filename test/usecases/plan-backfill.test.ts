@@ -199,7 +199,7 @@ describe('planBackfill retryFailedOf', () => {
     const tasks = await listTasks(db.sql, original.jobId as number);
     const failing = [tasks[1], tasks[4]].map((t) => t?.id);
     for (const task of tasks) {
-      await startTask(db.sql, task.id);
+      await startTask(db.sql, task.id, task.jobId);
       await finishTask(
         db.sql,
         task.id,

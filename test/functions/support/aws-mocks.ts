@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/market-data-dev-ingest';
@@ -28,6 +33,7 @@ export function resetAws(): void {
     Failed: [],
   }));
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(SendMessageCommand).callsFake(() => ({ MessageId: randomUUID(), MD5OfMessageBody: '' }));
   eventBridge.on(PutEventsCommand).callsFake((input: PutEventsCommand['input']) => ({
     FailedEntryCount: 0,
     Entries: (input.Entries ?? []).map(() => ({ EventId: randomUUID() })),

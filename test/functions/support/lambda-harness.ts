@@ -36,6 +36,8 @@ export interface ColdStartOptions {
 
 export interface LambdaInstance<N extends FunctionName> {
   handler: HandlerOf<N>;
+  /** The logger and metrics this instance loaded (spy on them to see what it logs and counts). */
+  observability: typeof import('#shared/aws/observability.ts');
   readonly context: Context;
   /** The ARN of this instance's database secret (a rotation test answers it anew). */
   readonly dbSecretArn: string;
@@ -89,9 +91,11 @@ export async function coldStart<N extends FunctionName>(
   vi.resetModules();
   const { handler } = await functions[name]();
   const lambdaDeps = await import('#shared/aws/lambda-deps.ts'); // the instance the handler just loaded
+  const observability = await import('#shared/aws/observability.ts');
   return {
     handler: handler as HandlerOf<N>,
     dbSecretArn,
+    observability,
     get context() {
       return lambdaContext(name); // a request id of its own per invocation
     },

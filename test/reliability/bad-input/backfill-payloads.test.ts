@@ -412,7 +412,7 @@ describe('planBackfill refuses bad payloads', () => {
     const assets = ['XLB', 'XLC'].map((s) => bySymbol.get(s) as Asset);
     const { jobId, tasks } = await jobOver(db.sql, assets, '2024-01-02', '2024-01-31');
     const first = tasks[0] as (typeof tasks)[0];
-    await startTask(db.sql, first.id);
+    await startTask(db.sql, first.id, first.jobId);
     await finishTask(db.sql, first.id, { status: 'failed', error: 'failed: HTTP 503', rowsUpserted: 0 });
 
     // Act, Assess

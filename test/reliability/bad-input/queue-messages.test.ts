@@ -101,7 +101,7 @@ async function validWeek(): Promise<{ task: JobTask; sessions: number }> {
 /** A one-task job whose task ran and was rate-limited, as it is when its message dead-letters. */
 async function strandedTask(): Promise<JobTask> {
   const { task } = await validWeek();
-  await startTask(db.sql, task.id);
+  await startTask(db.sql, task.id, task.jobId);
   await noteTaskRetry(db.sql, task.id, 'rate-limited: HTTP 429');
   return task;
 }
@@ -123,7 +123,7 @@ describe('the ingest function with messages that are not task messages', () => {
       // Assess
       expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: idOf(event, 0) }] });
       const reason = failures.reasons().get(idOf(event, 0));
-      expect(reason?.name).toBe('InputError');
+      expect(reason?.name).toBe('PoisonMessageError');
       expectActionableMessage(reason?.message ?? '', /^ingest: message \S+ is not a task message: /);
       expect(await getTask(db.sql, valid.id)).toMatchObject({ status: 'success', rowsUpserted: sessions });
       expect(await tableCounts(db.sql)).toEqual<TableCounts>({
@@ -196,9 +196,9 @@ describe('the ingest function with messages that are not task messages', () => {
     { name: 'a missing jobId', body: JSON.stringify({ taskId: 1 }), field: 'jobId' },
     { name: 'notBefore as a date', body: task(1, { notBefore: '2024-01-01' }), field: 'notBefore' },
   ])('names the field in the failure reason for $name', async ({ body, field }) => {
-    // Act
+    // Act: a batch of one bad record is a failed invocation (every record failed).
     const event = sqsBatch([body]);
-    await ingest.handler(event, ingest.context);
+    await expect(ingest.handler(event, ingest.context)).rejects.toThrow(/all 1 records of the batch failed/);
 
     // Assess
     expectActionableMessage(
@@ -223,7 +223,7 @@ describe('the dlq function with messages that are not task messages', () => {
       // Assess
       expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: idOf(event, 0) }] });
       const reason = failures.reasons().get(idOf(event, 0));
-      expect(reason?.name).toBe('InputError');
+      expect(reason?.name).toBe('PoisonMessageError');
       expectActionableMessage(
         reason?.message ?? '',
         /^dlq: message \S+ is not a task message \(.+\); left in the DLQ$/,
@@ -251,7 +251,7 @@ describe('the dlq function with messages that are not task messages', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: idOf(event, 0) }] });
     expectActionableMessage(
       failures.reasons().get(idOf(event, 0))?.message ?? '',
-      new RegExp(`^task ${UNKNOWN_TASK_ID} does not exist$`),
+      new RegExp(`^dlq: task ${UNKNOWN_TASK_ID} does not exist$`),
     );
     expect(await getTask(db.sql, valid.id)).toMatchObject({ status: 'failed' });
     expect(await tableCounts(db.sql)).toEqual(before);

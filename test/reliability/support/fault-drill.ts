@@ -14,7 +14,7 @@ import type { PrivateCluster } from './private-cluster.ts';
 import { reportDrill } from './report.ts';
 
 /** What the local runtime logs for a delivery whose processing threw (it is left to reappear). */
-const REDELIVERY = 'ingest failed; the message will be delivered again';
+const REDELIVERY = 'ingest: message failed (error)';
 /** Longer than any scenario needs; a drain still running then is stuck, and the drill says so. */
 const DRAIN_DEADLINE_MS = 15_000;
 
