@@ -8,9 +8,9 @@ import type { JobRun } from '#shared/domain/job.ts';
 import { checkFreshness, type FreshnessReport } from '#shared/usecases/freshness.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { collectMarket } from '#shared/usecases/plan-collection.ts';
+import { drainJobs } from './drain-jobs.ts';
 import { type Output, table } from './output.ts';
 import { assertProvidersReachable, withPipeline } from './pipeline-context.ts';
-import { withJobProgress } from './progress.ts';
 
 const MARKETS: CalendarId[] = ['XNYS', 'XKRX', '24/7'];
 
@@ -28,7 +28,7 @@ export async function startCommand(
     out.info(
       `collecting ${collections.reduce((n, c) => n + c.tasks, 0)} tasks in ${jobIds.length} jobs (${jobIds.join(', ')})`,
     );
-    const drained = await withJobProgress(sql, jobIds, !out.json, () => runtime.drain());
+    const drained = await drainJobs(runtime, sql, jobIds, !out.json);
     const jobs = await Promise.all(jobIds.map((id) => getJob(sql, id)));
     const freshness = await checkFreshness(runtime.deps);
     const ok = jobs.every((j) => j.status === 'success') && freshness.stale === 0;
@@ -82,7 +82,7 @@ export async function backfillCommand(config: Config, out: Output, flags: Backfi
     }
     const jobId = plan.jobId;
     out.info(`job ${jobId}: ${plan.tasks.length} tasks (${plan.skipped} chunks skipped as complete)`);
-    await withJobProgress(sql, [jobId], !out.json, () => runtime.drain());
+    await drainJobs(runtime, sql, [jobId], !out.json);
     const job = await getJob(sql, jobId);
     out.result({ job, skipped: plan.skipped }, ({ job }) => jobsTable([job]));
     return job.status === 'success' ? 0 : 1;
@@ -98,8 +98,7 @@ export async function freshnessCommand(
   return withPipeline(config, { ...flags, fetches: flags.repair }, async (runtime, { sql }) => {
     runtime.deps.settings.autoRepair = flags.repair;
     const report = await checkFreshness(runtime.deps);
-    if (report.repairJobId)
-      await withJobProgress(sql, [report.repairJobId], !out.json, () => runtime.drain());
+    if (report.repairJobId) await drainJobs(runtime, sql, [report.repairJobId], !out.json);
     out.result(report, freshnessText);
     return report.stale === 0 ? 0 : 1;
   });

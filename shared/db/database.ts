@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createSql, type Sql, type SqlOptions } from './client.ts';
-import { startLocalPostgres } from './local-postgres.ts';
+import { leaseLocalPostgres } from './server-lease.ts';
 
 export interface Database {
   sql: Sql;
@@ -18,21 +18,25 @@ export interface OpenDatabaseOptions extends SqlOptions {
 
 export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
 
-/** Opens the configured PostgreSQL, or starts the embedded one; `close` stops what this call started. */
+/**
+ * Opens the configured PostgreSQL, or starts (or joins) the embedded one; `close` stops the embedded
+ * server when no other process still uses it.
+ */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url) {
     const sql = createSql(options.url, options);
     return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? defaultDataDir;
-  const local = await startLocalPostgres({ dataDir });
+  // Leased, not just started: another CLI process may be using the same server (see server-lease.ts).
+  const lease = await leaseLocalPostgres({ dataDir });
+  const local = lease.server;
   const sql = createSql(local.url, options);
   return {
     sql,
     location: `embedded PostgreSQL in ${local.dataDir} (${redact(local.url)})`,
     close: async () => {
-      await sql.end({ timeout: 5 });
-      await local.stop();
+      await sql.end({ timeout: 5 }).finally(() => lease.release());
     },
   };
 }

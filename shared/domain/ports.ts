@@ -39,7 +39,9 @@ export type MetricName =
   | 'TasksRateLimited'
   | 'StaleAssets'
   | 'JobsFinished'
-  | 'BarsRejected';
+  | 'BarsRejected'
+  | 'TasksReaped'
+  | 'TasksInterrupted';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

@@ -17,6 +17,10 @@ export interface PipelineSettings {
   maxAttempts: number;
   /** Start a repair job for the missing range of stale assets. */
   autoRepair: boolean;
+  /** The reaper fails a running task after this long with no progress recorded (see reap-tasks.ts). */
+  reapRunningAfterMinutes: number;
+  /** ... and a pending task this long after its planned slot plus the queue's longest delay. */
+  reapPendingAfterMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -26,6 +30,8 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   chunkDays: 1096,
   maxAttempts: 4,
   autoRepair: false,
+  reapRunningAfterMinutes: 60,
+  reapPendingAfterMinutes: 60,
 };
 
 /** Everything a use case talks to; the Lambda handlers and the local runtime each build one. */
