@@ -116,7 +116,10 @@ jobs
   .description(
     'fail tasks past their deadline (running with no progress, or never started) so their jobs end',
   )
-  .option('--older-than <minutes>', 'one deadline for both instead of the defaults (60 min, 75 min)')
+  .option(
+    '--older-than <minutes>',
+    'one deadline in minutes for both instead of the defaults (60 running, 75 pending)',
+  )
   .action(run(jobsReapCommand));
 program
   .command('flags')

@@ -5,7 +5,10 @@ import { type EndTasksResult, failAndAnnounce } from './end-tasks.ts';
 const QUEUE_MAX_DELAY_MINUTES = 15;
 
 export interface ReapOptions {
-  /** Overrides both deadlines (minutes), e.g. 0 from the CLI after a crash when nothing else runs. */
+  /**
+   * One deadline in minutes for both, since the last progress (running) or the planned slot (pending),
+   * e.g. 0 from the CLI after a crash when nothing else runs: every unfinished task then ends.
+   */
   olderThanMinutes?: number;
 }
 
@@ -27,7 +30,9 @@ export interface ReapResult {
 export async function reapOverdueTasks(deps: PipelineDeps, options: ReapOptions = {}): Promise<ReapResult> {
   const now = deps.now().getTime();
   const runningMinutes = options.olderThanMinutes ?? deps.settings.reapRunningAfterMinutes;
-  const pendingMinutes = options.olderThanMinutes ?? deps.settings.reapPendingAfterMinutes;
+  // An explicit age is the whole window: `--older-than 0` ends every unfinished task.
+  const pendingMinutes =
+    options.olderThanMinutes ?? deps.settings.reapPendingAfterMinutes + QUEUE_MAX_DELAY_MINUTES;
   const running = await failAndAnnounce(
     deps,
     { runningSilentSince: new Date(now - runningMinutes * 60_000) },
@@ -36,8 +41,8 @@ export async function reapOverdueTasks(deps: PipelineDeps, options: ReapOptions 
   );
   const pending = await failAndAnnounce(
     deps,
-    { pendingPlannedBefore: new Date(now - (pendingMinutes + QUEUE_MAX_DELAY_MINUTES) * 60_000) },
-    `reaped: not started ${pendingMinutes + QUEUE_MAX_DELAY_MINUTES} min after its planned slot (its message was never sent or was lost)`,
+    { pendingPlannedBefore: new Date(now - pendingMinutes * 60_000) },
+    `reaped: not started ${pendingMinutes} min after its planned slot (its message was never sent or was lost)`,
     'TasksReaped',
   );
   deps.log.info('reaper ran', { runningReaped: running.tasks, pendingReaped: pending.tasks });
