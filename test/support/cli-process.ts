@@ -11,7 +11,10 @@ export interface CliProcess {
 /** Starts `node --import tsx bin/cli.ts ...args` with `env` over this process's environment. */
 export function spawnCli(args: string[], env: Record<string, string | undefined>): CliProcess {
   const child = spawn('node', ['--import', 'tsx', 'bin/cli.ts', ...args], {
-    env: { ...process.env, LOG_LEVEL: 'ERROR', ...env },
+    // A variable given as undefined is removed (e.g. DATABASE_URL, to use the embedded server).
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, LOG_LEVEL: 'ERROR', ...env }).filter(([, v]) => v !== undefined),
+    ),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,56 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
+import { spawnCli } from '#test/support/cli-process.ts';
+import { eventually, startMarketGate } from '#test/support/gated-market.ts';
+
+let market: MarketServer;
+let dataDir: string;
+beforeAll(async () => {
+  market = await startMarketServer();
+  dataDir = await mkdtemp(join(tmpdir(), 'market-data-shared-'));
+});
+afterAll(async () => {
+  await market.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const serverRunning = () =>
+  access(join(dataDir, 'postgres', 'postmaster.pid')).then(
+    () => true,
+    () => false,
+  );
+
+describe('two CLI processes on one embedded data dir', () => {
+  it('both succeed when the one that started the server ends first, and the last one stops it', async () => {
+    // Prepare: each backfill fetches through its own gate, so the test decides who ends first
+    const first = await startMarketGate(market.yahooBaseUrl);
+    const second = await startMarketGate(market.yahooBaseUrl);
+    const env = (yahoo: string) => ({
+      DATABASE_URL: undefined,
+      DATA_DIR: dataDir,
+      YAHOO_BASE_URL: yahoo,
+      UPBIT_BASE_URL: market.upbitBaseUrl,
+    });
+    const range = ['--start', '2024-01-01', '--end', '2024-03-28', '--json'];
+    const starter = spawnCli(['backfill', '--assets', 'SPY', ...range], env(first.yahooBaseUrl));
+    expect(await eventually(() => first.held >= 1, 120_000)).toBe(true);
+    const joiner = spawnCli(['backfill', '--assets', 'XLK', ...range], env(second.yahooBaseUrl));
+    expect(await eventually(() => second.held >= 1, 120_000)).toBe(true);
+
+    // Act: the starter ends while the other is mid-run, then the other
+    first.open();
+    const starterExit = await starter.exited;
+    second.open();
+    const joinerExit = await joiner.exited;
+    await Promise.all([first.close(), second.close()]);
+
+    // Assess
+    expect([starterExit.code, starter.stderr()]).toEqual([0, '']);
+    expect([joinerExit.code, joiner.stderr()]).toEqual([0, '']);
+    expect(JSON.parse(joiner.stdout()).job.status).toBe('success');
+    expect(await serverRunning()).toBe(false);
+  });
+});
