@@ -45,7 +45,9 @@ async function latestJobId(): Promise<number | undefined> {
 }
 
 describe('Ctrl-C during a backfill', () => {
-  it('exits 130 with no job or task left running, and --retry-failed then stores exactly every session', async () => {
+  it('exits 130 with no job or task left running, and --retry-failed then stores exactly every session', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare: two fetches answer, the rest are held, so the job is mid-run when the signal comes
     const gate = await startMarketGate(market.yahooBaseUrl, 2);
     const backfill = spawnCli(
@@ -98,7 +100,9 @@ describe('Ctrl-C during a backfill', () => {
     for (const r of rows) expect(r.dates).toEqual(sessions);
   });
 
-  it('quits at once on a second Ctrl-C, and jobs reap then ends what it left running', async () => {
+  it('quits at once on a second Ctrl-C, and jobs reap then ends what it left running', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare: every fetch held, so the first Ctrl-C must wait for the tasks in flight
     const gate = await startMarketGate(market.yahooBaseUrl, 0);
     const backfill = spawnCli(['backfill', '--start', START, '--end', END, '--assets', 'XLI,XLB'], env(gate));
@@ -110,7 +114,7 @@ describe('Ctrl-C during a backfill', () => {
       }),
     ).toBe(true);
     backfill.child.kill('SIGINT');
-    expect(await eventually(() => backfill.stderr().includes('SIGINT: stopping'))).toBe(true);
+    expect(await eventually(() => backfill.stderr().includes('SIGINT: stopping'), 20_000)).toBe(true);
 
     // Act
     backfill.child.kill('SIGINT');
