@@ -62,6 +62,11 @@ export class PipelineMetrics {
     return this.metric('TasksRateLimited', { Provider: provider }, `${PROVIDER_LABELS[provider]} 429`);
   }
 
+  /** Tasks the reaper failed because nobody would finish them (dimensions: service). */
+  tasksReaped(): Metric {
+    return this.metric('TasksReaped', {}, 'reaped');
+  }
+
   /** Assets behind their calendar, emitted once per freshness run (dimensions: service). */
   staleAssets(): Metric {
     return this.metric('StaleAssets', {}, 'stale assets', 'Maximum');

@@ -22,7 +22,10 @@ import {
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly functions: Record<'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness', PipelineFunction>;
+  readonly functions: Record<
+    'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness' | 'reaper',
+    PipelineFunction
+  >;
   readonly ingestQueue: IQueue;
   readonly ingestDlq: IQueue;
   readonly schedulerDlq: IQueue;
@@ -89,6 +92,13 @@ export class ObservabilityStack extends Stack {
         description: `The ${name} function failed (an unhandled error, timeout or crash): check its logs`,
       });
     }
+    this.alarm('TasksReaped', {
+      metric: metrics.tasksReaped(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'The reaper ended tasks nobody would finish (a crash during fan-out, a lost message); their jobs alerted with the retry command',
+    });
     this.alarm('StaleAssets', {
       metric: metrics.staleAssets(),
       threshold: 1,
