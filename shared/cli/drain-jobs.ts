@@ -1,6 +1,7 @@
 import type { Sql } from '#shared/db/client.ts';
 import { DRAIN_WORKERS, type DrainStats, type LocalRuntime } from '#shared/local/runtime.ts';
 import { interruptJobs } from '#shared/usecases/interrupt-jobs.ts';
+import { watchDatabase } from './database-watch.ts';
 import { InterruptedError, stoppable, stopSignalReceived } from './interrupt.ts';
 import { withJobProgress } from './progress.ts';
 
@@ -14,17 +15,28 @@ const IN_FLIGHT_GRACE_MS = 10_000;
  *    (partial_failure or failure, announced) so `backfill --retry-failed ID` can resume it;
  * 3. throw InterruptedError: the CLI prints how to resume and exits 130 (143 for SIGTERM), after the
  *    progress bar is stopped and the database closed on the way out.
- * @throws InterruptedError when a stop signal arrived.
+ * When the database stays unreachable for 15 s, the drain stops too and DatabaseGoneError says so.
+ * @throws InterruptedError when a stop signal arrived; DatabaseGoneError when the database went away.
  */
 export async function drainJobs(
   runtime: LocalRuntime,
-  sql: Sql,
+  db: { sql: Sql; location: string },
   jobIds: readonly number[],
   showProgress: boolean,
 ): Promise<DrainStats> {
-  const stats = await stoppable((signal) =>
-    withJobProgress(sql, jobIds, showProgress, () => withGrace(runtime.drain(DRAIN_WORKERS, signal), signal)),
-  );
+  const watch = watchDatabase(db.sql, db.location);
+  let stats: DrainStats;
+  try {
+    stats = await stoppable((signal) =>
+      withJobProgress(db.sql, jobIds, showProgress, () =>
+        withGrace(runtime.drain(DRAIN_WORKERS, AbortSignal.any([signal, watch.signal])), signal),
+      ),
+    );
+  } finally {
+    watch.stop();
+  }
+  // Nothing can be recorded now: the reaper ends these jobs once the database is back.
+  if (watch.gone) throw watch.gone;
   const stoppedBy = stopSignalReceived();
   if (stoppedBy === undefined) return stats;
   const ended = await interruptJobs(runtime.deps, jobIds, stoppedBy);

@@ -2,6 +2,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopLocalPostgres } from '#shared/db/local-postgres.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
 import { withDeadline } from '#test/reliability/support/deadline.ts';
 import { spawnCli } from '#test/support/cli-process.ts';
@@ -42,6 +43,7 @@ describe('two CLI processes on one embedded data dir', () => {
     expect(await eventually(() => first.held >= 1, 120_000)).toBe(true);
     const joiner = spawnCli(['backfill', '--assets', 'XLK', ...range], env(second.yahooBaseUrl));
     expect(await eventually(() => second.held >= 1, 120_000)).toBe(true);
+    expect(await serverRunning()).toBe(true);
 
     // Act: the starter ends while the other is mid-run, then the other (on today's main the second
     // lost its server: it hung retrying, so its wait is bounded)
@@ -57,5 +59,36 @@ describe('two CLI processes on one embedded data dir', () => {
     expect([joinerExit?.code, joiner.stderr()]).toEqual([0, '']);
     expect(JSON.parse(joiner.stdout()).job.status).toBe('success');
     expect(await serverRunning()).toBe(false);
+  });
+
+  it('tells a CLI whose server was stopped under it so in one line, exit 1, instead of hanging or crashing', {
+    timeout: 300_000,
+  }, async () => {
+    // Prepare: a backfill mid-run on the embedded server
+    const gate = await startMarketGate(market.yahooBaseUrl);
+    const backfill = spawnCli(
+      ['backfill', '--assets', 'XLV', '--start', '2024-01-01', '--end', '2024-03-28'],
+      {
+        DATABASE_URL: undefined,
+        DATA_DIR: dataDir,
+        YAHOO_BASE_URL: gate.yahooBaseUrl,
+        UPBIT_BASE_URL: market.upbitBaseUrl,
+      },
+    );
+    expect(await eventually(() => gate.held >= 1, 120_000)).toBe(true);
+
+    // Act: someone stops the server; the fetch then answers and the task cannot be recorded
+    await stopLocalPostgres(join(dataDir, 'postgres'));
+    gate.open();
+    const exit = await withDeadline(backfill.exited, 120_000);
+    if (backfill.child.exitCode === null) backfill.child.kill('SIGKILL');
+    await gate.close();
+
+    // Assess
+    expect(exit?.code).toBe(1);
+    // The last line is the CLI's own (the ones before are the ingest's JSON error logs)
+    expect(backfill.stderr().trim().split('\n').at(-1)).toMatch(
+      /^backfill: the database \(embedded PostgreSQL in .*\) went away mid-run \(\w+\); /,
+    );
   });
 });
