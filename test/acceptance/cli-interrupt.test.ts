@@ -130,3 +130,44 @@ describe('Ctrl-C during a backfill', () => {
     expect(await unfinished()).toEqual({ jobs: 0, tasks: 0 });
   });
 });
+
+describe('jobs cancel beside a running backfill', () => {
+  it('ends the job as cancelled, the backfill then stops with nothing stored, and a second cancel is refused', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: a backfill whose fetches are held
+    const gate = await startMarketGate(market.yahooBaseUrl, 0);
+    const backfill = spawnCli(
+      ['backfill', '--start', START, '--end', END, '--assets', 'XLU,XLRE'],
+      env(gate),
+    );
+    let jobId: number | undefined;
+    expect(
+      await eventually(async () => {
+        jobId = await latestJobId();
+        return gate.held >= 1 && jobId !== undefined && ((await taskCounts(jobId)).running ?? 0) >= 1;
+      }),
+    ).toBe(true);
+
+    // Act: cancel from another process, then let the held fetch answer
+    const cancel = await runCli(['jobs', 'cancel', String(jobId)], env(gate));
+    gate.open();
+    const exit = await backfill.exited;
+    const again = await runCli(['jobs', 'cancel', String(jobId)], env(gate));
+    await gate.close();
+
+    // Assess
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`job ${jobId} cancelled: 2 unfinished tasks cancelled`);
+    expect(exit.code).toBe(1);
+    expect(await taskCounts(jobId as number)).toEqual({ cancelled: 2 });
+    const [stored] = await db.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM prices_daily p JOIN assets a ON a.id = p.asset_id
+      WHERE a.symbol IN ('XLU', 'XLRE')`;
+    expect(stored?.n).toBe(0);
+    expect([again.code, again.stderr.trim()]).toEqual([
+      2,
+      `cancel: job ${jobId} has already ended (cancelled); nothing to cancel`,
+    ]);
+  });
+});
