@@ -2,6 +2,13 @@ import { Command, Option } from 'commander';
 import { actionsCommand } from '#shared/cli/actions-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
+import {
+  handleStopSignals,
+  InterruptedError,
+  SIGNAL_EXIT_CODES,
+  stopSignalReceived,
+} from '#shared/cli/interrupt.ts';
+import { jobsCancelCommand, jobsReapCommand } from '#shared/cli/job-lifecycle-commands.ts';
 import { jobsCommand } from '#shared/cli/jobs-command.ts';
 import { createOutput, type Output } from '#shared/cli/output.ts';
 import {
@@ -26,7 +33,9 @@ Without DATABASE_URL the commands use an embedded PostgreSQL in .data/ (see .env
 Exit codes:
   0  success
   1  the operation ran and failed (a job failed, data is stale, schema drift...)
-  2  bad input or configuration: nothing was changed`;
+  2  bad input or configuration: nothing was changed
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: unfinished tasks were recorded as interrupted;
+            resume with backfill --retry-failed ID (a second Ctrl-C quits at once)`;
 
 /** Wraps a command: parse config, run, map errors to a one-line message and an exit code. */
 function run<F>(action: (config: Config, out: Output, flags: F) => Promise<number>) {
@@ -41,6 +50,8 @@ function run<F>(action: (config: Config, out: Output, flags: F) => Promise<numbe
     const out = createOutput(flags.json);
     try {
       process.exitCode = await action(loadConfig(), out, flags);
+      const stoppedBy = stopSignalReceived();
+      if (stoppedBy) process.exitCode = SIGNAL_EXIT_CODES[stoppedBy];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const line = message.split('\n')[0] ?? '';
@@ -48,7 +59,7 @@ function run<F>(action: (config: Config, out: Output, flags: F) => Promise<numbe
       process.stderr.write(
         `${line.startsWith(`${command.name()}:`) ? line : `${command.name()}: ${line}`}\n`,
       );
-      process.exitCode = isInputError(error) ? 2 : 1;
+      process.exitCode = error instanceof InterruptedError ? error.exitCode : isInputError(error) ? 2 : 1;
     }
   };
 }
@@ -90,12 +101,28 @@ program
   .option('--retry-failed <job>', 're-run only the failed tasks of this job')
   .addOption(offline)
   .action(run(backfillCommand));
-program
+const jobs = program
   .command('jobs [id]')
   .description('list the newest jobs, or show one job with per-task progress')
   .option('--watch', 'refresh until the job ends', false)
   .option('--limit <n>', 'how many jobs to list', '20')
   .action(run(jobsCommand));
+jobs
+  .command('cancel <id>')
+  .description(
+    'end an unfinished job: its unfinished tasks become cancelled (retry them with --retry-failed)',
+  )
+  .action(run(jobsCancelCommand));
+jobs
+  .command('reap')
+  .description(
+    'fail tasks past their deadline (running with no progress, or never started) so their jobs end',
+  )
+  .option(
+    '--older-than <minutes>',
+    'one deadline in minutes for both instead of the defaults (60 running, 75 pending)',
+  )
+  .action(run(jobsReapCommand));
 program
   .command('flags')
   .description('data-quality findings: rejected bars, moves over 30 %, sessions missing against the calendar')
@@ -156,4 +183,5 @@ program
   .description('compare the live schema with what the migrations define (exit 1 on drift)')
   .action(run(dbCheckCommand));
 
+handleStopSignals();
 await program.parseAsync(process.argv);

@@ -46,15 +46,25 @@ const COLLECT_SCHEDULES: ReadonlyArray<{
  */
 const FRESHNESS_CRON: CronOptionsWithTimezone = { hour: '2', minute: '0', timeZone: TimeZone.ETC_UTC };
 
+/**
+ * The reaper every 30 minutes: a job whose fan-out crashed or whose worker died ends (and alerts) at
+ * most 30 minutes after its deadline (an hour of silence; shared/usecases/reap-tasks.ts).
+ */
+const REAPER_RATE = Duration.minutes(30);
+
 export interface MarketSchedulesProps {
   readonly stage: StageName;
   readonly collect: IFunction;
   readonly freshness: IFunction;
+  readonly reaper: IFunction;
   /** Receives invocations the scheduler could not deliver after its retries. */
   readonly deadLetterQueue: IQueue;
 }
 
-/** EventBridge Scheduler schedules: one collect per market after its close, then the freshness check. */
+/**
+ * EventBridge Scheduler schedules: one collect per market after its close, then the freshness check;
+ * and the reaper every 30 minutes.
+ */
 export class MarketSchedules extends Construct {
   readonly schedules: Schedule[];
 
@@ -65,9 +75,9 @@ export class MarketSchedules extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
-      description: `market-data ${props.stage} schedules: invoke collect and freshness`,
+      description: `market-data ${props.stage} schedules: invoke collect, freshness and the reaper`,
     });
-    for (const fn of [props.collect, props.freshness]) {
+    for (const fn of [props.collect, props.freshness, props.reaper]) {
       Validations.of(role).acknowledge({
         id: functionVersionsFinding(fn),
         reason:
@@ -99,6 +109,12 @@ export class MarketSchedules extends Construct {
         description: "Compare each asset's latest stored session with its calendar; alert on stale assets",
         schedule: ScheduleExpression.cron(FRESHNESS_CRON),
         target: target(props.freshness, {}),
+      }),
+      new Schedule(this, 'reaper', {
+        scheduleName: `market-data-${props.stage}-reaper`,
+        description: 'Fail tasks pending or running past their deadline, so their jobs end and alert',
+        schedule: ScheduleExpression.rate(REAPER_RATE),
+        target: target(props.reaper, {}),
       }),
     );
   }

@@ -18,7 +18,15 @@ import { handlerEntry, lockFile, repoRoot } from '../paths.ts';
 import { METRICS_NAMESPACE, serviceName } from './pipeline-metrics.ts';
 
 /** The handler files in functions/, each exporting `handler`. */
-export type HandlerName = 'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness' | 'migrate' | 'notifier';
+export type HandlerName =
+  | 'collect'
+  | 'backfill'
+  | 'ingest'
+  | 'dlq'
+  | 'freshness'
+  | 'reaper'
+  | 'migrate'
+  | 'notifier';
 
 export interface PipelineFunctionProps {
   readonly handler: HandlerName;

@@ -88,6 +88,11 @@ export class PipelineMetrics {
     });
   }
 
+  /** Tasks the reaper failed because nobody would finish them (dimensions: service). */
+  tasksReaped(): Metric {
+    return this.metric('TasksReaped', {}, 'reaped');
+  }
+
   /** Assets behind their calendar, emitted once per freshness run (dimensions: service). */
   staleAssets(): Metric {
     return this.metric('StaleAssets', {}, 'stale assets', 'Maximum');

@@ -24,7 +24,10 @@ import {
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly functions: Record<'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness', PipelineFunction>;
+  readonly functions: Record<
+    'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness' | 'reaper',
+    PipelineFunction
+  >;
   readonly ingestQueue: IQueue;
   readonly ingestDlq: IQueue;
   readonly schedulerDlq: IQueue;
@@ -100,6 +103,13 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       description:
         'Queue messages failed (RecordsFailed by Reason): search the ingest and dlq logs for "message failed"',
+    });
+    this.alarm('TasksReaped', {
+      metric: metrics.tasksReaped(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'The reaper ended tasks nobody would finish (a crash during fan-out, a lost message); their jobs alerted with the retry command',
     });
     this.alarm('StaleAssets', {
       metric: metrics.staleAssets(),

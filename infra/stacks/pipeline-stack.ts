@@ -32,7 +32,10 @@ export const EVENT_SOURCE = 'market-data';
  * function, the freshness check, the event bus, and the schema migration that runs before all of them.
  */
 export class PipelineStack extends Stack {
-  readonly functions: Record<'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness', PipelineFunction>;
+  readonly functions: Record<
+    'collect' | 'backfill' | 'ingest' | 'dlq' | 'freshness' | 'reaper',
+    PipelineFunction
+  >;
   readonly ingestQueue: sqs.Queue;
   readonly ingestDlq: sqs.Queue;
   readonly schedulerDlq: sqs.Queue;
@@ -171,7 +174,20 @@ export class PipelineStack extends Stack {
       .usesIngestQueue(this.ingestQueue)
       .usesEventBus(bus)
       .usesDiscord(discordWebhook);
-    this.functions = { collect, backfill, ingest, dlq, freshness };
+    // The safety net for work that never ends: tasks whose worker died or whose message was never sent.
+    const reaper = new PipelineFunction(this, 'ReaperFunction', {
+      handler: 'reaper',
+      config,
+      description: 'Fails tasks pending or running past their deadline so their jobs end and alert',
+      timeout: Duration.minutes(1),
+      network,
+    })
+      .usesDatabase(databaseSecret)
+      .usesEventBus(bus)
+      .usesDiscord(discordWebhook);
+    // Like dlq: the shared handler wiring reads the URL at cold start; the reaper never sends.
+    reaper.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
+    this.functions = { collect, backfill, ingest, dlq, freshness, reaper };
 
     const ingestMapping = new EventSourceMapping(this, 'IngestFromQueue', {
       target: ingest,
@@ -205,6 +221,7 @@ export class PipelineStack extends Stack {
       stage: config.stage,
       collect,
       freshness,
+      reaper,
       deadLetterQueue: this.schedulerDlq,
     });
 
@@ -216,6 +233,7 @@ export class PipelineStack extends Stack {
       ingest,
       dlq,
       freshness,
+      reaper,
       ingestMapping,
       dlqMapping,
       schedules,

@@ -57,6 +57,7 @@ export const FUNCTION_ENV = {
   collect: PIPELINE_ENV,
   freshness: PIPELINE_ENV,
   dlq: PIPELINE_ENV,
+  reaper: PIPELINE_ENV,
   backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
   ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL'],
   migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR'],

@@ -8,9 +8,9 @@ import type { JobRun } from '#shared/domain/job.ts';
 import { checkFreshness, type FreshnessReport } from '#shared/usecases/freshness.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { collectMarket } from '#shared/usecases/plan-collection.ts';
+import { drainJobs } from './drain-jobs.ts';
 import { type Output, table } from './output.ts';
 import { assertProvidersReachable, withPipeline } from './pipeline-context.ts';
-import { withJobProgress } from './progress.ts';
 
 const MARKETS: CalendarId[] = ['XNYS', 'XKRX', '24/7'];
 
@@ -20,7 +20,8 @@ export async function startCommand(
   out: Output,
   flags: { offline: boolean },
 ): Promise<number> {
-  return withPipeline(config, flags, async (runtime, { sql, location }) => {
+  return withPipeline(config, flags, async (runtime, db) => {
+    const { sql, location } = db;
     out.info(`database: ${location}${flags.offline ? ' | providers: local market server (--offline)' : ''}`);
     const collections = [];
     for (const market of MARKETS) collections.push(await collectMarket(runtime.deps, market));
@@ -28,7 +29,7 @@ export async function startCommand(
     out.info(
       `collecting ${collections.reduce((n, c) => n + c.tasks, 0)} tasks in ${jobIds.length} jobs (${jobIds.join(', ')})`,
     );
-    const drained = await withJobProgress(sql, jobIds, !out.json, () => runtime.drain());
+    const drained = await drainJobs(runtime, db, jobIds, !out.json);
     const jobs = await Promise.all(jobIds.map((id) => getJob(sql, id)));
     const freshness = await checkFreshness(runtime.deps);
     const ok = jobs.every((j) => j.status === 'success') && freshness.stale === 0;
@@ -63,7 +64,8 @@ export async function backfillCommand(config: Config, out: Output, flags: Backfi
     retryFailedOf:
       flags.retryFailed === undefined ? undefined : positiveInt(flags.retryFailed, '--retry-failed'),
   };
-  return withPipeline(config, { ...flags, fetches: false }, async (runtime, { sql }) => {
+  return withPipeline(config, { ...flags, fetches: false }, async (runtime, db) => {
+    const { sql } = db;
     // Validate everything (dates, assets, jobs) before anything else, network checks included.
     const preview = await planBackfill(runtime.deps, { ...request, dryRun: true });
     if (!flags.dryRun && !flags.offline && preview.tasks.length > 0) await assertProvidersReachable(config);
@@ -82,7 +84,7 @@ export async function backfillCommand(config: Config, out: Output, flags: Backfi
     }
     const jobId = plan.jobId;
     out.info(`job ${jobId}: ${plan.tasks.length} tasks (${plan.skipped} chunks skipped as complete)`);
-    await withJobProgress(sql, [jobId], !out.json, () => runtime.drain());
+    await drainJobs(runtime, db, [jobId], !out.json);
     const job = await getJob(sql, jobId);
     out.result({ job, skipped: plan.skipped }, ({ job }) => jobsTable([job]));
     return job.status === 'success' ? 0 : 1;
@@ -95,11 +97,10 @@ export async function freshnessCommand(
   out: Output,
   flags: { offline: boolean; repair: boolean },
 ): Promise<number> {
-  return withPipeline(config, { ...flags, fetches: flags.repair }, async (runtime, { sql }) => {
+  return withPipeline(config, { ...flags, fetches: flags.repair }, async (runtime, db) => {
     runtime.deps.settings.autoRepair = flags.repair;
     const report = await checkFreshness(runtime.deps);
-    if (report.repairJobId)
-      await withJobProgress(sql, [report.repairJobId], !out.json, () => runtime.drain());
+    if (report.repairJobId) await drainJobs(runtime, db, [report.repairJobId], !out.json);
     out.result(report, freshnessText);
     return report.stale === 0 ? 0 : 1;
   });

@@ -8,6 +8,7 @@ import { assertReachable } from '#shared/providers/reachability.ts';
 import type { PipelineSettings } from '#shared/usecases/deps.ts';
 import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 import { withDatabase } from './context.ts';
+import { stoppable } from './interrupt.ts';
 
 export interface PipelineFlags {
   offline: boolean;
@@ -24,37 +25,40 @@ const OFFLINE_UPBIT_LIMIT = 100;
 
 /**
  * Opens the database (migrated, universe synced), starts the local market server when offline, and
- * builds the local runtime the command drives. Everything is closed afterwards.
+ * builds the local runtime the command drives. Everything is closed afterwards. A stop signal during
+ * it does not end the process: the drain stops and records what is unfinished (see drain-jobs.ts).
  */
 export async function withPipeline<T>(
   config: Config,
   flags: PipelineFlags,
   work: (runtime: LocalRuntime, db: Database) => Promise<T>,
 ): Promise<T> {
-  return withDatabase(config, async (db) => {
-    await prepareDatabase(db.sql);
-    const server: MarketServer | undefined = flags.offline
-      ? await startMarketServer({ upbitRequestsPerSecond: OFFLINE_UPBIT_LIMIT })
-      : undefined;
-    try {
-      if (!server && flags.fetches !== false) await assertProvidersReachable(config);
-      const runtime = new LocalRuntime({
-        sql: db.sql,
-        log: createLocalLog(config.LOG_LEVEL ?? 'WARN'),
-        baseUrls: server
-          ? { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl }
-          : { yahoo: config.YAHOO_BASE_URL, upbit: config.UPBIT_BASE_URL },
-        settings: {
-          ...(server ? { providerBudgets: OFFLINE_BUDGETS } : {}),
-          ...(config.MAX_BACKFILL_DAYS ? { maxBackfillDays: config.MAX_BACKFILL_DAYS } : {}),
-        },
-        discordWebhookUrl: config.DISCORD_WEBHOOK_URL,
-      });
-      return await work(runtime, db);
-    } finally {
-      await server?.stop();
-    }
-  });
+  return stoppable(() =>
+    withDatabase(config, async (db) => {
+      await prepareDatabase(db.sql);
+      const server: MarketServer | undefined = flags.offline
+        ? await startMarketServer({ upbitRequestsPerSecond: OFFLINE_UPBIT_LIMIT })
+        : undefined;
+      try {
+        if (!server && flags.fetches !== false) await assertProvidersReachable(config);
+        const runtime = new LocalRuntime({
+          sql: db.sql,
+          log: createLocalLog(config.LOG_LEVEL ?? 'WARN'),
+          baseUrls: server
+            ? { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl }
+            : { yahoo: config.YAHOO_BASE_URL, upbit: config.UPBIT_BASE_URL },
+          settings: {
+            ...(server ? { providerBudgets: OFFLINE_BUDGETS } : {}),
+            ...(config.MAX_BACKFILL_DAYS ? { maxBackfillDays: config.MAX_BACKFILL_DAYS } : {}),
+          },
+          discordWebhookUrl: config.DISCORD_WEBHOOK_URL,
+        });
+        return await work(runtime, db);
+      } finally {
+        await server?.stop();
+      }
+    }),
+  );
 }
 
 /** Fails fast with a way out (--offline) when Yahoo or Upbit cannot be reached at all. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createSql, type Sql, type SqlOptions } from './client.ts';
 import { checkConnection, targetOf } from './connection-errors.ts';
-import { startLocalPostgres } from './local-postgres.ts';
+import { leaseLocalPostgres } from './server-lease.ts';
 
 export interface Database {
   sql: Sql;
@@ -20,8 +20,8 @@ export interface OpenDatabaseOptions extends SqlOptions {
 export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
 
 /**
- * Opens the configured PostgreSQL (connecting once, so a TLS mismatch fails here), or starts the
- * embedded one; `close` stops what this call started.
+ * Opens the configured PostgreSQL (connecting once, so a TLS mismatch fails here), or starts (or joins)
+ * the embedded one; `close` stops the embedded server when no other process still uses it.
  * @throws ConfigError in one line naming what to set in DATABASE_URL when TLS does not match the server.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
@@ -34,14 +34,15 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? defaultDataDir;
-  const local = await startLocalPostgres({ dataDir });
+  // Leased, not just started: another CLI process may be using the same server (see server-lease.ts).
+  const lease = await leaseLocalPostgres({ dataDir });
+  const local = lease.server;
   const sql = createSql(local.url, options);
   return {
     sql,
     location: `embedded PostgreSQL in ${local.dataDir} (${redact(local.url)})`,
     close: async () => {
-      await sql.end({ timeout: 5 });
-      await local.stop();
+      await sql.end({ timeout: 5 }).finally(() => lease.release());
     },
   };
 }

@@ -24,7 +24,7 @@ export interface NewJob {
 /** How many failed tasks the job's error summary lists; the rest are counted. */
 const SUMMARY_FAILURES = 50;
 
-const JOB_COLUMNS = `id, kind, status, market, range_start, range_end, assets, request, tasks_total, tasks_succeeded,
+export const JOB_COLUMNS = `id, kind, status, market, range_start, range_end, assets, request, tasks_total, tasks_succeeded,
   tasks_failed, rows_upserted, error_summary, created_at, started_at, finished_at, updated_at`;
 
 /**
@@ -141,7 +141,7 @@ export async function finishTask(
 }
 
 /** Once, for a finished job with failures: the failed tasks by symbol, in error_summary. */
-async function summariseFailures(sql: Sql, jobId: number): Promise<JobRun> {
+export async function summariseFailures(sql: Sql, jobId: number): Promise<JobRun> {
   const [job] = await sql.unsafe<JobRun[]>(
     `UPDATE job_runs SET error_summary = (
        SELECT jsonb_build_object('failedTasks', count(*), 'failures', (
@@ -198,12 +198,13 @@ export async function noteTaskRetry(sql: Sql, taskId: number, reason: string): P
     WHERE id = ${taskId} AND status IN ('pending', 'running')`;
 }
 
-/** The failed tasks of a job, to plan a retry of just those. */
+/** The tasks of a job that ended without success (failed or cancelled), to plan a retry of just those. */
 export async function failedTasks(sql: Sql, jobId: number): Promise<JobTask[]> {
   return sql<JobTask[]>`
     SELECT id, job_id, asset_id, range_start, range_end, status, attempts, rows_upserted, warnings, error,
            not_before, started_at, finished_at
-    FROM job_tasks WHERE job_id = ${jobId} AND status = 'failed' ORDER BY asset_id, range_start`;
+    FROM job_tasks WHERE job_id = ${jobId} AND status IN ('failed', 'cancelled')
+    ORDER BY asset_id, range_start`;
 }
 
 /** @throws JobNotFoundError when no task has this id. */

@@ -101,6 +101,18 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   };
 }
 
+/**
+ * Stops the server running in `dataDir`, whichever process started it (see server-lease.ts for who
+ * may); nothing when none runs there.
+ * @throws LocalPostgresError with pg_ctl's message when the stop fails.
+ */
+export async function stopLocalPostgres(dataDir: string): Promise<void> {
+  if ((await runningPort(dataDir)) === undefined) return;
+  const runAs = await postgresOsUser();
+  const bin = await binaries(runAs);
+  await exec(bin.pgCtl, ['stop', '-w', '-m', 'fast', '-D', dataDir], runAs, 'stop');
+}
+
 function urlFor(port: number, tls: ServerTls | undefined): string {
   if (!tls) return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres?sslmode=disable`;
   // By name, so that verify-full checks the host name as it would for an RDS endpoint.

@@ -2,8 +2,9 @@ import type { IsoDate } from './daily-bar.ts';
 
 export type JobKind = 'scheduled' | 'backfill' | 'repair';
 export type FinalJobStatus = 'success' | 'partial_failure' | 'failure';
-export type JobStatus = 'pending' | 'running' | FinalJobStatus;
-export type TaskStatus = 'pending' | 'running' | 'success' | 'failed';
+/** `cancelled`: ended by a person (`jobs cancel`); never announced. */
+export type JobStatus = 'pending' | 'running' | FinalJobStatus | 'cancelled';
+export type TaskStatus = 'pending' | 'running' | 'success' | 'failed' | 'cancelled';
 
 /** A collection, backfill or repair run: the unit a person watches and gets alerted about. */
 export interface JobRun {

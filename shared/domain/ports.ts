@@ -42,7 +42,9 @@ export type MetricName =
   | 'BarsRejected'
   | 'ActionRefreshesFailed'
   /** A queue message that failed (not a deliberate deferral); dimension Reason. */
-  | 'RecordsFailed';
+  | 'RecordsFailed'
+  | 'TasksReaped'
+  | 'TasksInterrupted';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

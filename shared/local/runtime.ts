@@ -96,14 +96,16 @@ export class LocalRuntime {
    * Works the queue until it is empty, like the ingest and dlq functions would: `concurrency` workers,
    * each taking batches of up to 10; successes are deleted, retries put back with their delay,
    * crashes left to reappear after the visibility timeout, dead letters marked failed.
+   * Once `signal` aborts (Ctrl-C), workers take no more messages: each finishes the one it holds and
+   * returns, leaving the rest queued (the caller decides what becomes of their tasks).
    */
-  async drain(concurrency = DRAIN_WORKERS): Promise<DrainStats> {
+  async drain(concurrency = DRAIN_WORKERS, signal?: AbortSignal): Promise<DrainStats> {
     const stats: DrainStats = { processed: 0, retried: 0, deadLettered: 0, poisoned: [] };
     const worker = async () => {
-      for (;;) {
+      while (!signal?.aborted) {
         const batch = this.queue.receive(10);
         if (batch.length > 0) {
-          for (const message of batch) await this.handle(message, stats);
+          for (const message of batch) if (!signal?.aborted) await this.handle(message, stats);
           continue;
         }
         if (await this.handleDeadLetters(stats)) continue;

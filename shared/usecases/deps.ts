@@ -22,6 +22,10 @@ export interface PipelineSettings {
    * uses no queue receives: a Yahoo 429 episode of half an hour delays a job, it does not fail it.
    */
   rateLimitBudgetMinutes: number;
+  /** The reaper fails a running task after this long with no progress recorded (see reap-tasks.ts). */
+  reapRunningAfterMinutes: number;
+  /** ... and a pending task this long after its planned slot plus the queue's longest delay. */
+  reapPendingAfterMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -32,6 +36,8 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   maxAttempts: 4,
   autoRepair: false,
   rateLimitBudgetMinutes: 120,
+  reapRunningAfterMinutes: 60,
+  reapPendingAfterMinutes: 60,
 };
 
 /** Everything a use case talks to; the Lambda handlers and the local runtime each build one. */

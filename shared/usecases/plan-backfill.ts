@@ -224,9 +224,12 @@ async function chunksToRetry(deps: PipelineDeps, jobId: number) {
     throw error;
   });
   if (job.finishedAt === null)
-    throw new InputError(`backfill: job ${jobId} is still ${job.status}; retry it once it ends`);
+    throw new InputError(
+      `backfill: job ${jobId} is still ${job.status}; retry it once it ends (if it is stuck, end it with: jobs cancel ${jobId}, or jobs reap)`,
+    );
   const failed = await failedTasks(deps.sql, jobId);
-  if (failed.length === 0) throw new InputError(`backfill: job ${jobId} has no failed tasks to retry`);
+  if (failed.length === 0)
+    throw new InputError(`backfill: job ${jobId} has no failed or cancelled tasks to retry`);
   const assets = await listAssets(deps.sql, { symbols: job.assets });
   const byId = new Map(assets.map((a) => [a.id, a]));
   const chunks = failed.map((t) => {

@@ -67,6 +67,7 @@ describe('alarms', () => {
     ['the DLQ is not drained', 'ApproximateNumberOfMessagesVisible'],
     ['a function fails', 'Errors'],
     ['assets are stale', 'StaleAssets'],
+    ['the reaper ended tasks', 'TasksReaped'],
     ['the database runs out of storage', 'FreeStorageSpace'],
   ])('notify the topic when %s', (_, metricName) => {
     const alarms = alarmsOn(metricName);
@@ -75,9 +76,9 @@ describe('alarms', () => {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
   });
 
-  it('watch errors of ingest, collect, dlq and freshness', () => {
+  it('watch errors of ingest, collect, dlq, freshness and the reaper', () => {
     const names = alarmsOn('Errors').map((a) => a.AlarmName);
-    for (const fn of ['Ingest', 'Collect', 'Dlq', 'Freshness'])
+    for (const fn of ['Ingest', 'Collect', 'Dlq', 'Freshness', 'Reaper'])
       expect(names).toContain(`MarketData-dev-Observability-${fn}Errors`);
   });
 
@@ -112,6 +113,16 @@ describe('alarms', () => {
       })),
     );
     expect(stats.every((m) => m.Period === 300 && m.Stat === 'Sum')).toBe(true);
+  });
+
+  it('fire on the first reaped task, on the metric the reaper emits with the service dimension', () => {
+    const [alarm] = alarmsOn('TasksReaped');
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
+    expect(alarm?.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'MarketData',
+      MetricName: 'TasksReaped',
+      Dimensions: [{ Name: 'service', Value: 'market-data-dev' }],
+    });
   });
 
   it('fire on free storage below 20 % of the allocation', () => {

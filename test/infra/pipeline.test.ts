@@ -34,7 +34,7 @@ function actionsOf(template: Template, functionName: string): string[] {
 }
 
 describe('functions', () => {
-  it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'migrate'])(
+  it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'reaper', 'migrate'])(
     '%s gets every environment variable its handler validates at cold start',
     (name) => {
       const keys = envKeysOf(name);
@@ -45,7 +45,7 @@ describe('functions', () => {
     },
   );
 
-  it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'migrate'])(
+  it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'reaper', 'migrate'])(
     '%s runs Node 22 on ARM64 with X-Ray, source maps and Powertools settings, in the VPC',
     (name) => {
       const [, resource] = fn(dev.pipeline, name);
@@ -79,7 +79,7 @@ describe('functions', () => {
     dev.pipeline.resourcePropertiesCountIs(
       'AWS::Logs::LogGroup',
       { LogGroupName: Match.stringLikeRegexp('^/aws/lambda/market-data-dev-'), RetentionInDays: 14 },
-      6,
+      7,
     );
     prod.pipeline.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: '/aws/lambda/market-data-prod-ingest',
@@ -210,6 +210,27 @@ describe('schedules', () => {
   });
 });
 
+describe('the reaper', () => {
+  it('runs every 30 minutes with the payload its handler validates, retried and dead-lettered like the rest', () => {
+    const [, schedule] = only(dev.pipeline, 'AWS::Scheduler::Schedule', { Name: 'market-data-dev-reaper' });
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(30 minutes)',
+      Target: {
+        Arn: { 'Fn::GetAtt': [fn(dev.pipeline, 'reaper')[0], 'Arn'] },
+        Input: JSON.stringify({}),
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^SchedulerDlq/), 'Arn'] } },
+        RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 3 }),
+      },
+    });
+  });
+
+  it('may read the database and publish job ends, and may not touch the queues', () => {
+    const actions = actionsOf(dev.pipeline, 'reaper');
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']));
+    expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
 describe('schema migration', () => {
   it('runs the migrate function with a hash of migrations/, so a changed migration runs on deploy', () => {
     const [, migration] = only(dev.pipeline, 'Custom::SchemaMigration');
@@ -222,9 +243,11 @@ describe('schema migration', () => {
     const dependents = [
       ...Object.values(dev.pipeline.findResources('AWS::Scheduler::Schedule')),
       ...Object.values(dev.pipeline.findResources('AWS::Lambda::EventSourceMapping')),
-      ...['collect', 'backfill', 'ingest', 'dlq', 'freshness'].map((name) => fn(dev.pipeline, name)[1]),
+      ...['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'reaper'].map(
+        (name) => fn(dev.pipeline, name)[1],
+      ),
     ];
-    expect(dependents).toHaveLength(4 + 2 + 5);
+    expect(dependents).toHaveLength(5 + 2 + 6);
     for (const resource of dependents) expect(resource.DependsOn).toContain(migrationId);
   });
 });

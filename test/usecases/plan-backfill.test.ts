@@ -245,7 +245,9 @@ describe('planBackfill retryFailedOf', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(
-      new InputError(`backfill: job ${running.jobId} is still pending; retry it once it ends`),
+      new InputError(
+        `backfill: job ${running.jobId} is still pending; retry it once it ends (if it is stuck, end it with: jobs cancel ${running.jobId}, or jobs reap)`,
+      ),
     );
     expect(await counts()).toEqual(before);
   });

@@ -19,6 +19,7 @@ const functions = {
   ingest: () => import('#functions/ingest.ts'),
   migrate: () => import('#functions/migrate.ts'),
   notifier: () => import('#functions/notifier.ts'),
+  reaper: () => import('#functions/reaper.ts'),
 };
 export type FunctionName = keyof typeof functions;
 let coldStarts = 0;

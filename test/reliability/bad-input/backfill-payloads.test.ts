@@ -403,7 +403,9 @@ describe('planBackfill refuses bad payloads', () => {
     // Act, Assess
     await expectRefused(
       { retryFailedOf: jobId },
-      new RegExp(`^backfill: job ${jobId} is still pending; retry it once it ends$`),
+      new RegExp(
+        `^backfill: job ${jobId} is still pending; retry it once it ends \\(if it is stuck, end it with: jobs cancel ${jobId}, or jobs reap\\)$`,
+      ),
     );
   });
 
@@ -418,7 +420,9 @@ describe('planBackfill refuses bad payloads', () => {
     // Act, Assess
     await expectRefused(
       { retryFailedOf: jobId },
-      new RegExp(`^backfill: job ${jobId} is still running; retry it once it ends$`),
+      new RegExp(
+        `^backfill: job ${jobId} is still running; retry it once it ends \\(if it is stuck, end it with: jobs cancel ${jobId}, or jobs reap\\)$`,
+      ),
     );
   });
 });
