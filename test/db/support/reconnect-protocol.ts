@@ -1,0 +1,19 @@
+/** What the reconnect drill's worker process and the test agree on. */
+
+/** application_name of the worker's pool: the backends the drill terminates. */
+export const DRILL_APP = 'driver-reconnect-drill';
+export const DRILL_ASSET_SYMBOLS = ['DRILLA', 'DRILLB', 'DRILLC', 'DRILLD'];
+/** Days of history per asset: 4 x 10,000 rows make each upsert one COPY of 40,000 rows. */
+export const DRILL_DAYS = 10_000;
+
+export interface WorkerReport {
+  /** `select n` queries that came back with another query's answer. */
+  mismatches: { asked: number; got: number | null }[];
+  /** Errors the worker's queries failed with, by code and message, with counts. */
+  errors: Record<string, number>;
+  upsertsAfterFault: number;
+  /** Whether 300 concurrent queries on the same pool all succeeded once it had reconnected. */
+  recovered: boolean;
+  /** prices_daily at the end: `stale` rows are not from the last upsert that succeeded. */
+  rows?: { expected: number; total: number; stale: number };
+}
