@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionCut, type DrillResult, runReconnectDrill } from './support/reconnect-drill.ts';
 import { startTlsCluster, type TlsCluster } from './support/tls-cluster.ts';
@@ -55,6 +58,20 @@ function assess(results: DrillResult[]): void {
     for (const error of Object.keys(report?.errors ?? {})) expect(error).toMatch(CONNECTION_ERROR);
   }
 }
+
+describe('the installed postgres.js', () => {
+  it('is patched in both of the builds it ships (ESM src/, what the project imports, and cjs/src/)', async () => {
+    // Prepare: where npm put the package (postinstall runs patch-package on every npm ci); `require`
+    // resolves to its CommonJS entry, cjs/src/index.js.
+    const root = join(dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
+    // Act
+    const builds = await Promise.all(
+      ['src', 'cjs/src'].map((dir) => readFile(join(root, dir, 'connection.js'), 'utf8')),
+    );
+    // Assess
+    for (const source of builds) expect(source).toContain('Patched (porsager/postgres#1154, #1208)');
+  });
+});
 
 describe('dropped connections under TLS', () => {
   it.each<ConnectionCut>(['terminate backends', 'immediate restart', 'fast restart'])(

@@ -26,6 +26,12 @@ function recordError(error: unknown): void {
   report.errors[key] = (report.errors[key] ?? 0) + 1;
 }
 
+/** Records a failure of the work loops and pauses, so a loop does not spin while the pool reconnects. */
+async function failedOnce(error: unknown): Promise<void> {
+  recordError(error);
+  await sleep(20);
+}
+
 /** One `select n` that must come back with its own n, whatever else is in flight. */
 async function ownAnswer(n: number): Promise<boolean> {
   const [row] = await sql<{ n: number }[]>`SELECT ${n}::int AS n`;
@@ -62,8 +68,7 @@ async function upserts(assetIds: number[]): Promise<number> {
       if (faulted) report.upsertsAfterFault++;
       if (round === 1) send({ type: 'working' });
     } catch (error) {
-      recordError(error);
-      await sleep(20);
+      await failedOnce(error);
     }
   }
   return lastGood;
@@ -71,7 +76,7 @@ async function upserts(assetIds: number[]): Promise<number> {
 
 async function smallQueries(first: number): Promise<void> {
   for (let n = first; !stopping; n += 2) {
-    await ownAnswer(n).catch(async (error) => (recordError(error), await sleep(20)));
+    await ownAnswer(n).catch(failedOnce);
   }
 }
 
@@ -83,7 +88,7 @@ async function transactions(first: number): Promise<void> {
         const [row] = await tx<{ n: number }[]>`SELECT ${n}::int AS n, pg_sleep(0.005)`;
         if (row?.n !== n) report.mismatches.push({ asked: n, got: row?.n ?? null });
       })
-      .catch(async (error) => (recordError(error), await sleep(20)));
+      .catch(failedOnce);
   }
 }
 

@@ -57,7 +57,9 @@ export async function startTlsCluster(): Promise<TlsCluster> {
       await migrate(sql).finally(() => sql.end());
       return {
         url: databaseUrl,
-        drop: () => withAdmin(admin, (a) => a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+        drop: async () => {
+          await withAdmin(admin, (a) => a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+        },
       };
     },
     async terminateBackends(applicationName) {
