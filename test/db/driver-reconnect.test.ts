@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectionCut, type DrillResult, runReconnectDrill } from './support/reconnect-drill.ts';
+import {
+  type ConnectionCut,
+  type DrillResult,
+  type DrillWork,
+  runReconnectDrill,
+} from './support/reconnect-drill.ts';
 import { startTlsCluster, type TlsCluster } from './support/tls-cluster.ts';
 
 /**
@@ -28,24 +33,39 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function drill(cut: ConnectionCut): Promise<DrillResult[]> {
-  const results: DrillResult[] = [];
-  for (let run = 0; run < RUNS; run++) {
+async function drill<W extends DrillWork>(cut: ConnectionCut, work: W, runs = RUNS) {
+  const results = [];
+  for (let run = 0; run < runs; run++) {
     const db = await cluster.createDatabase();
     try {
-      results.push(await runReconnectDrill(cluster, db.url, cut));
+      results.push(await runReconnectDrill(cluster, db.url, cut, work));
     } finally {
       await db.drop();
     }
   }
+  console.log(`driver-reconnect ${work}, ${cut}: ${results.map(summary).join(' | ')}`);
   return results;
+}
+
+/** One run in a line: how the worker ended, and what it saw. */
+function summary(result: DrillResult<object>): string {
+  if (result.hung) return 'hung';
+  const crash = result.stderr.split('\n').find((line) => /Error/.test(line));
+  if (!result.report) return `exit ${result.exitCode}: ${crash ?? 'no report'}`;
+  return `exit ${result.exitCode}, copy running at the cut ${result.cutMidCopy}: ${JSON.stringify(result.report)}`;
+}
+
+/** The process survived: it ended on its own, with exit code 0, no uncaught error, and a report. */
+function survived(result: DrillResult<object>): void {
+  expect(result.hung, 'the worker never finished').toBe(false);
+  expect(result.stderr).not.toMatch(/TypeError|uncaught|unhandled/i);
+  expect(result.exitCode, result.stderr).toBe(0);
+  expect(result.report).toBeDefined();
 }
 
 function assess(results: DrillResult[]): void {
   for (const result of results) {
-    expect(result.hung, 'the worker never finished').toBe(false);
-    expect(result.stderr).not.toMatch(/TypeError|uncaught|unhandled/i);
-    expect(result.exitCode, result.stderr).toBe(0);
+    survived(result);
     expect(result.cutMidCopy).toBe(true);
     const report = result.report;
     expect(report?.mismatches).toEqual([]);
@@ -78,13 +98,35 @@ describe('dropped connections under TLS', () => {
     '%s mid-COPY: the process survives, the pool recovers and every query gets its own answer',
     async (cut) => {
       // Prepare: a TLS-only cluster (beforeAll). Act: drill the cut RUNS times.
-      const results = await drill(cut);
+      const results = await drill(cut, 'bulk upserts');
       // Assess
-      console.log(
-        `driver-reconnect ${cut}: ${results.filter((r) => r.exitCode !== 0).length} of ${results.length} runs ` +
-          `crashed or failed; errors seen: ${JSON.stringify(results.map((r) => r.report?.errors ?? r.stderr.split('\n').find((l) => /Error/.test(l))))}`,
-      );
       assess(results);
+    },
+    600_000,
+  );
+
+  it.each<ConnectionCut>(['terminate backends', 'immediate restart'])(
+    '%s during a multi-year backfill: the drain ends, no job is left running, every session stored once',
+    async (cut) => {
+      // Prepare: a TLS-only cluster (beforeAll). Act: cut the connections once the first task ended.
+      const results = await drill(cut, 'backfill');
+      // Assess
+      for (const result of results) {
+        survived(result);
+        const report = result.report;
+        expect(report?.drained).toBe(true);
+        expect(report?.stuck).toBe(0);
+        expect(report?.miscounted).toBe(0);
+        expect(report?.failedTasks).toEqual([]);
+        expect(report?.rows).toEqual({
+          expected: report?.rows.expected,
+          stored: report?.rows.expected,
+          lost: 0,
+          duplicated: 0,
+          unexpected: 0,
+        });
+        expect(report?.rows.expected).toBeGreaterThan(10_000);
+      }
     },
     600_000,
   );

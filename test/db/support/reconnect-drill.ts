@@ -1,19 +1,24 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DRILL_APP, type WorkerReport } from './reconnect-protocol.ts';
+import { type BackfillReport, DRILL_APP, type WorkerReport } from './reconnect-protocol.ts';
 import type { TlsCluster } from './tls-cluster.ts';
 
-const WORKER = fileURLToPath(new URL('./reconnect-worker.ts', import.meta.url));
+/** The application side: bulk upserts and small queries on one pool, or the CLI's backfill drain. */
+const WORKERS = {
+  'bulk upserts': fileURLToPath(new URL('./reconnect-worker.ts', import.meta.url)),
+  backfill: fileURLToPath(new URL('./backfill-worker.ts', import.meta.url)),
+};
+export type DrillWork = keyof typeof WORKERS;
 /** A worker still running this long after the cut is stuck; the drill says so instead of waiting. */
 const WORKER_DEADLINE_MS = 120_000;
 
 export type ConnectionCut = 'terminate backends' | 'immediate restart' | 'fast restart';
 
-export interface DrillResult {
+export interface DrillResult<R = WorkerReport> {
   exitCode: number | null;
   stderr: string;
   /** undefined when the worker died or hung before reporting. */
-  report?: WorkerReport;
+  report?: R;
   /** Whether a COPY of the worker's was seen running when the connections were cut. */
   cutMidCopy: boolean;
   hung: boolean;
@@ -23,12 +28,14 @@ export interface DrillResult {
  * Starts the worker on `databaseUrl`, waits until its bulk upserts are under way, cuts its connections
  * while a COPY is running (bounded wait for one), and collects how the worker process ended.
  */
-export async function runReconnectDrill(
+export async function runReconnectDrill<W extends DrillWork>(
   cluster: TlsCluster,
   databaseUrl: string,
   cut: ConnectionCut,
-): Promise<DrillResult> {
-  const child = fork(WORKER, [], {
+  work: W,
+): Promise<DrillResult<W extends 'backfill' ? BackfillReport : WorkerReport>> {
+  type Report = W extends 'backfill' ? BackfillReport : WorkerReport;
+  const child = fork(WORKERS[work], [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, DRILL_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -37,9 +44,9 @@ export async function runReconnectDrill(
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  let report: WorkerReport | undefined;
+  let report: Report | undefined;
   const working = new Promise<boolean>((resolve) => {
-    child.on('message', (m: { type: string; report?: WorkerReport }) => {
+    child.on('message', (m: { type: string; report?: Report }) => {
       if (m.type === 'working') resolve(true);
       if (m.type === 'report') report = m.report;
     });

@@ -17,3 +17,18 @@ export interface WorkerReport {
   /** prices_daily at the end: `stale` rows are not from the last upsert that succeeded. */
   rows?: { expected: number; total: number; stale: number };
 }
+
+/** Ten years of daily bars for the fault matrix's assets: a multi-year backfill like the CLI's. */
+export const BACKFILL_RANGE = { start: '2015-01-01', end: '2025-02-28' } as const;
+
+export interface BackfillReport {
+  /** Whether the local runtime's drain ended (within the worker's deadline). */
+  drained: boolean;
+  /** Jobs not finished plus tasks left pending or running. */
+  stuck: number;
+  /** Jobs whose counters disagree with their tasks. */
+  miscounted: number;
+  failedTasks: string[];
+  /** prices_daily against what the market server served for the tasks that succeeded. */
+  rows: { expected: number; stored: number; lost: number; duplicated: number; unexpected: number };
+}

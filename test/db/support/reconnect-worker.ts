@@ -12,7 +12,9 @@ import { DRILL_APP, DRILL_ASSET_SYMBOLS, DRILL_DAYS, type WorkerReport } from '.
  * got its own answer, and reports. Never exits 0 without a report.
  */
 const url = process.env.DRILL_DATABASE_URL as string;
-const sql = createSql(url, { max: 4, applicationName: DRILL_APP });
+/** Enough transactions in flight that a cut lands on several mid-statement. */
+const TRANSACTION_LOOPS = 6;
+const sql = createSql(url, { max: 8, applicationName: DRILL_APP });
 const send = (message: unknown) => process.send?.(message);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,8 +83,8 @@ async function smallQueries(first: number): Promise<void> {
 }
 
 /** Short transactions, as the job and task bookkeeping runs them: a cut lands on one mid-statement. */
-async function transactions(first: number): Promise<void> {
-  for (let n = first; !stopping; n += 2) {
+async function transactions(first: number, step: number): Promise<void> {
+  for (let n = first; !stopping; n += step) {
     await sql
       .begin(async (tx) => {
         const [row] = await tx<{ n: number }[]>`SELECT ${n}::int AS n, pg_sleep(0.005)`;
@@ -125,8 +127,7 @@ async function main(sql: Sql): Promise<void> {
     upserts(assetIds),
     smallQueries(1_000_000),
     smallQueries(1_000_001),
-    transactions(2_000_000),
-    transactions(2_000_001),
+    ...Array.from({ length: TRANSACTION_LOOPS }, (_, i) => transactions(2_000_000 + i, TRANSACTION_LOOPS)),
   ]);
   await cut;
   faulted = true;
