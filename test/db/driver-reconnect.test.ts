@@ -18,7 +18,7 @@ import { startTlsCluster, type TlsCluster } from './support/tls-cluster.ts';
  * process (the crash ends the process), on a TLS-only cluster of this file's own. The unpatched driver
  * crashes in most runs, not all, so each cut is drilled RUNS times.
  */
-const RUNS = Number(process.env.DRIVER_DRILL_RUNS ?? 3);
+const RUNS = Number(process.env.DRIVER_DRILL_RUNS ?? 2);
 /** What a query may fail with while its connection is cut: connection errors, never a TypeError. */
 const CONNECTION_ERROR =
   /^(CONNECTION_CLOSED|CONNECTION_DESTROYED|CONNECT_TIMEOUT|ECONNRESET|ECONNREFUSED|EPIPE|ERR_STREAM_PREMATURE_CLOSE|57P01|57P02|57P03|Error: no upsert since the cut yet)\b/;
