@@ -51,7 +51,13 @@ export async function startTlsCluster(): Promise<TlsCluster> {
     admin,
     async createDatabase() {
       const name = `driver_${++databases}`;
-      await withAdmin(admin, (sql) => sql.unsafe(`CREATE DATABASE ${name}`));
+      await withAdmin(admin, async (sql) => {
+        await sql.unsafe(`CREATE DATABASE ${name}`);
+        // The ephemeral cluster runs with synchronous_commit off, so a commit is acknowledged before
+        // its WAL is written and an immediate stop loses it: a drill would see tasks that succeeded
+        // come back unfinished. RDS acknowledges a commit once it is durable; so does this database.
+        await sql.unsafe(`ALTER DATABASE ${name} SET synchronous_commit = on`);
+      });
       const databaseUrl = url.replace('/postgres?', `/${name}?`);
       const sql = createSql(databaseUrl, { max: 1 });
       await migrate(sql).finally(() => sql.end());
