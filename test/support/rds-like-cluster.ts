@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSql } from '#shared/db/client.ts';
 import { type LocalPostgres, startLocalPostgres } from '#shared/db/local-postgres.ts';
@@ -21,8 +22,12 @@ export interface RdsLikeCluster {
   appPassword: string;
   caFile: string;
   dataDir: string;
-  /** Stops the server, waits `downMs` (connections refused), starts it again on the same port. */
-  restart(downMs?: number): Promise<void>;
+  /**
+   * Stops the server, waits `downMs` (connections refused), starts it again on the same port. `fast`
+   * is `pg_ctl stop -m fast` (sessions terminated, a shutdown checkpoint); `immediate` is SIGQUIT to
+   * the postmaster, as a crash or a failover looks to clients (no checkpoint, connections dropped).
+   */
+  restart(options?: { downMs?: number; mode?: 'fast' | 'immediate' }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,8 +58,8 @@ export async function startRdsLikeCluster(
     appPassword,
     caFile: certs.caCertFile,
     dataDir: server.dataDir,
-    async restart(downMs = 0) {
-      await server.stop();
+    async restart({ downMs = 0, mode = 'fast' } = {}) {
+      await (mode === 'immediate' ? stopImmediately(server.dataDir) : server.stop());
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       server = await startLocalPostgres({ dataDir, ephemeral, tls, port });
     },
@@ -69,4 +74,27 @@ export function withCredentials(url: string, database: string, user?: string, pa
   if (user !== undefined) parsed.username = encodeURIComponent(user);
   if (password !== undefined) parsed.password = encodeURIComponent(password);
   return parsed.toString();
+}
+
+/** SIGQUIT to the postmaster (`pg_ctl stop -m immediate`), waiting (bounded) until it has exited. */
+async function stopImmediately(dataDir: string): Promise<void> {
+  const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  process.kill(pid, 'SIGQUIT');
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (!(await alive(pid))) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`postmaster ${pid} still running 30 s after SIGQUIT`);
+}
+
+/** Whether `pid` still runs (a zombie nobody has reaped yet counts as gone). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat !== undefined) return !/^\d+ \(.*\) Z/.test(stat);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

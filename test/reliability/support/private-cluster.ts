@@ -48,7 +48,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
         },
       };
     },
-    outage: (downMs) => cluster.restart(downMs),
+    outage: (downMs) => cluster.restart({ downMs }),
     async stop() {
       await cluster.stop();
       await rm(root, { recursive: true, force: true });
