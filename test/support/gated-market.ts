@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, request, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 
 /**
- * A gate in front of the local market server, so a test decides when a CLI's fetches answer: chart
- * requests after the first `passFirst` are held until `open()` (proxied then) or `fail()` (answered
+ * A gate in front of the local market server, so a test decides when a CLI's fetches answer: daily
+ * chart requests after the first `passFirst` are held until `open()` (proxied then) or `fail()` (answered
  * 503, a retryable error); every other request (the CLI's reachability HEAD) passes at once.
  */
 export interface MarketGate {
@@ -34,9 +34,13 @@ export async function startMarketGate(targetYahooBaseUrl: string, passFirst = 0)
   const refuse = (res: ServerResponse) => {
     res.writeHead(503, { 'content-type': 'text/plain' }).end('held by the test gate');
   };
+  // A task's bars come from a daily chart request; the action-history fetch of an asset's first
+  // collection (interval=3mo) is not what the tests gate, so it passes like the reachability HEAD.
+  const gated = (req: IncomingMessage) =>
+    req.url?.includes('/v8/finance/chart/') === true && !req.url.includes('interval=3mo');
   const server = createServer((req, res) => {
-    if (!req.url?.includes('/v8/finance/chart/') || mode === 'open' || passed < passFirst) {
-      if (req.url?.includes('/v8/finance/chart/')) passed += 1;
+    if (!gated(req) || mode === 'open' || passed < passFirst) {
+      if (gated(req)) passed += 1;
       forward(req, res);
     } else if (mode === 'fail') refuse(res);
     else held.push([req, res]);
