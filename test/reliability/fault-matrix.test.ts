@@ -117,7 +117,10 @@ const SCENARIOS: FaultScenario[] = [
     runtime: { visibilityTimeoutSeconds: 240, maxReceiveCount: 10, providerTimeoutMs: 1_000 },
     mustFail: { GONE: NOT_FOUND },
     mayFail: new RegExp(`${GAVE_UP.source}|${UNREADABLE.source}|^dead-lettered: `),
-    injected: ['rate429', 'rate5xx', 'nullBar'],
+    // Only the kinds the first request of each URL meets under this seed: which later attempts happen
+    // depends on when the database restart lands, so a 5xx (met on retries only) is not guaranteed
+    // (seen: 3 in one run, 0 in the next). The 5xx scenario above covers them.
+    injected: ['rate429', 'nullBar'],
   },
 ];
 
