@@ -28,7 +28,8 @@ export function providerFor(server: MarketServer, name: ProviderName, options: P
   const clock = options.clock ?? instantClock();
   return createProvider(name, {
     baseUrl: name === 'yahoo' ? server.yahooBaseUrl : server.upbitBaseUrl,
-    timeoutMs: 1_000,
+    // Generous: a request counted twice because a loaded machine answered it after 1 s failed a test.
+    timeoutMs: 10_000,
     maxAttempts: 3,
     baseDelayMs: 10,
     maxDelayMs: 50,
