@@ -1,5 +1,6 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.ts';
+import { cleanText } from '#shared/domain/text.ts';
 import type { Sql } from './client.ts';
 import { JobNotFoundError } from './errors.ts';
 
@@ -105,7 +106,9 @@ export async function finishTask(
   taskId: number,
   outcome: TaskOutcome,
 ): Promise<FinishTaskResult | undefined> {
-  const error = outcome.status === 'failed' ? outcome.error : null;
+  // The last gate before provider text is stored: one line, no terminal escapes, bounded.
+  const error = outcome.status === 'failed' ? cleanText(outcome.error) : null;
+  const warnings = (outcome.warnings ?? []).map((w) => cleanText(w));
   const [counted] = await sql.unsafe<(JobRun & { finishedNow: boolean })[]>(
     `WITH task AS (
        UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
@@ -130,7 +133,7 @@ export async function finishTask(
        RETURNING ${prefixed('j')}, j.finished_at IS NOT NULL AS finished_now
      )
      SELECT * FROM counted`,
-    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(outcome.warnings ?? []), error] as never[],
+    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(warnings), error] as never[],
   );
   if (!counted) return undefined;
   const { finishedNow, ...job } = counted;
@@ -192,7 +195,7 @@ export async function listTasks(sql: Sql, jobId: number): Promise<(JobTask & { s
 /** Notes why a running task is being retried later (rate limit, transient error) without ending it. */
 export async function noteTaskRetry(sql: Sql, taskId: number, reason: string): Promise<void> {
   await sql`
-    UPDATE job_tasks SET error = ${reason}, updated_at = now()
+    UPDATE job_tasks SET error = ${cleanText(reason)}, updated_at = now()
     WHERE id = ${taskId} AND status IN ('pending', 'running')`;
 }
 
