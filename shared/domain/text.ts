@@ -6,7 +6,9 @@
  */
 
 /** C0 controls, DEL and C1 controls (U+0080-U+009F: 8-bit CSI and OSC are escapes in some terminals). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROLS_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
 /** Longest provider text kept in a task error or warning: enough for a reason, never a whole body. */
