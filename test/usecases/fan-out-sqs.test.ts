@@ -87,16 +87,14 @@ describe('Fan-out through SQS', () => {
   it('does not resend a batch the SDK refused as a client fault, and records the error name', async () => {
     // Prepare
     const { job, harness, assets } = await fanOutThree();
-    sqs
-      .on(SendMessageBatchCommand)
-      .rejects(
-        new SQSServiceException({
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: {},
-          message: 'not allowed',
-        }),
-      );
+    sqs.on(SendMessageBatchCommand).rejects(
+      new SQSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'not allowed',
+      }),
+    );
 
     // Act
     const result = await fanOutTasks(harness.deps, job.jobId, job.tasks, assets);
