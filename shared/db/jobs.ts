@@ -217,16 +217,31 @@ export async function getTask(sql: Sql, taskId: number): Promise<JobTask> {
   return task;
 }
 
+/** How long a claimed announcement is held before another caller may take it over. */
+export const ANNOUNCEMENT_LEASE_SECONDS = 300;
+
 /**
- * Claims the announcement of a finished job: returns it to exactly one caller, the first to ask after
- * the job finished; undefined while it runs or once someone has claimed it.
+ * Claims the announcement of a finished job for ANNOUNCEMENT_LEASE_SECONDS: returns it to one caller
+ * at a time; undefined while it runs, while another caller holds the claim, or once it was announced
+ * (markJobAnnounced). A claim whose holder died expires, so the announcement is made at least once.
  */
 export async function claimJobAnnouncement(sql: Sql, jobId: number): Promise<JobRun | undefined> {
   const [job] = await sql.unsafe<JobRun[]>(
-    `UPDATE job_runs SET announced_at = now()
+    `UPDATE job_runs SET announce_claimed_at = now()
      WHERE id = $1 AND finished_at IS NOT NULL AND announced_at IS NULL
+       AND (announce_claimed_at IS NULL OR announce_claimed_at < now() - make_interval(secs => $2))
      RETURNING ${JOB_COLUMNS}`,
-    [jobId] as never[],
+    [jobId, ANNOUNCEMENT_LEASE_SECONDS] as never[],
   );
   return job;
+}
+
+/** Records that a claimed job's events and alert went out: it is never announced again. */
+export async function markJobAnnounced(sql: Sql, jobId: number): Promise<void> {
+  await sql`UPDATE job_runs SET announced_at = now() WHERE id = ${jobId} AND announced_at IS NULL`;
+}
+
+/** Gives a claim back (its alert was not delivered), so the next caller announces the job at once. */
+export async function releaseJobAnnouncement(sql: Sql, jobId: number): Promise<void> {
+  await sql`UPDATE job_runs SET announce_claimed_at = NULL WHERE id = ${jobId} AND announced_at IS NULL`;
 }

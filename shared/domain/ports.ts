@@ -30,7 +30,12 @@ export interface Alert {
 
 /** Discord, or the log when no webhook is configured. Never throws: a lost alert must not fail its caller. */
 export interface Alerter {
-  send(alert: Alert): Promise<void>;
+  /**
+   * @returns false when the alert could not be delivered (already logged), so that a caller who must
+   * deliver it at least once can try again later; true (or nothing) when it was sent or deliberately
+   * logged instead (no webhook configured).
+   */
+  send(alert: Alert): Promise<boolean | void>;
 }
 
 export type MetricName =
@@ -39,7 +44,8 @@ export type MetricName =
   | 'TasksRateLimited'
   | 'StaleAssets'
   | 'JobsFinished'
-  | 'BarsRejected';
+  | 'BarsRejected'
+  | 'AnnouncementsFailed';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

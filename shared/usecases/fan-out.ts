@@ -6,7 +6,7 @@ import type { ProviderName } from '#shared/providers/index.ts';
 import { planStagger } from '#shared/queue/stagger.ts';
 import type { OutgoingMessage } from '#shared/queue/task-queue.ts';
 import type { PipelineDeps } from './deps.ts';
-import { afterTaskFinished } from './finish-job.ts';
+import { AnnouncementNotDeliveredError, afterTaskFinished } from './finish-job.ts';
 import { notEnqueuedReason, sendTaskMessages } from './send-tasks.ts';
 
 export interface FanOutResult {
@@ -69,7 +69,10 @@ export async function fanOutTasks(
     });
     deps.metrics.add('TasksFailed', 1, { Provider: provider });
     const finished = await finishTask(deps.sql, taskId, { status: 'failed', error: reason, rowsUpserted: 0 });
-    await afterTaskFinished(deps, finished);
+    // The job stays unannounced (logged, counted); failing the fan-out would only re-plan the job.
+    await afterTaskFinished(deps, finished).catch((error: unknown) => {
+      if (!(error instanceof AnnouncementNotDeliveredError)) throw error;
+    });
   }
   return {
     sent: messages.length - failures.length,
