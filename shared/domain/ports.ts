@@ -45,7 +45,8 @@ export type MetricName =
   | 'StaleAssets'
   | 'JobsFinished'
   | 'BarsRejected'
-  | 'AnnouncementsFailed';
+  | 'AnnouncementsFailed'
+  | 'TaskDeadlineExceeded';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

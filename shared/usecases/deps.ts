@@ -17,6 +17,8 @@ export interface PipelineSettings {
   maxAttempts: number;
   /** Start a repair job for the missing range of stale assets. */
   autoRepair: boolean;
+  /** Longest one ingest task may take before its message is left to redelivery (task-deadline.ts). */
+  taskDeadlineMs?: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {

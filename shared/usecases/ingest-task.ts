@@ -13,6 +13,7 @@ import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
 import type { PipelineDeps } from './deps.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
+import { withTaskDeadline } from './task-deadline.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -35,7 +36,7 @@ const MAX_RETRY_SECONDS = 900;
  * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
  * 6. If that was the job's last task: events, alerts (see afterTaskFinished).
  */
-export async function ingestTask(
+async function ingestTaskNow(
   deps: PipelineDeps,
   message: TaskMessage,
   receiveCount: number,
@@ -123,6 +124,8 @@ export async function ingestTask(
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
+
+export const ingestTask = withTaskDeadline(ingestTaskNow); // a stuck step gives the message back
 
 async function handleFailure(
   deps: PipelineDeps,
