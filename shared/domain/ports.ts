@@ -35,6 +35,7 @@ export interface Alerter {
    * deliver it at least once can try again later; true (or nothing) when it was sent or deliberately
    * logged instead (no webhook configured).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: alerters that report nothing (Promise<void>) still fit
   send(alert: Alert): Promise<boolean | void>;
 }
 
