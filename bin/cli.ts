@@ -19,6 +19,7 @@ import {
 } from '#shared/cli/pipeline-commands.ts';
 import { pricesCommand } from '#shared/cli/prices-command.ts';
 import { type Config, loadConfig } from '#shared/config.ts';
+import { cleanText } from '#shared/domain/text.ts';
 
 const HELP_AFTER = `
 Examples:
@@ -54,7 +55,7 @@ function run<F>(action: (config: Config, out: Output, flags: F) => Promise<numbe
       if (stoppedBy) process.exitCode = SIGNAL_EXIT_CODES[stoppedBy];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const line = message.split('\n')[0] ?? '';
+      const line = cleanText(message.split('\n')[0] ?? '', 1_000); // may quote provider or DB text
       // Use cases already name themselves ("backfill: ..."): don't say it twice.
       process.stderr.write(
         `${line.startsWith(`${command.name()}:`) ? line : `${command.name()}: ${line}`}\n`,

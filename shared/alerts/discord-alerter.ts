@@ -31,22 +31,24 @@ export function createDiscordAlerter(options: DiscordAlerterOptions): Alerter {
             title: alert.title,
             description: alert.description,
           });
-          return;
+          return true;
         }
         const target = pinApiVersion(url);
         if (!URL.canParse(target)) {
           options.log.error('alert not sent: the Discord webhook setting is not a URL', {
             title: alert.title,
           });
-          return;
+          return false;
         }
         for (const body of discordMessages(alert, new Date())) {
           await postOne(target, body);
         }
+        return true;
       } catch (error) {
         // Whatever failed, the message must not carry the webhook's id and token (a secret).
         const reason = (error as Error).message.replace(/\/webhooks\/[^\s/]+\/[^\s/"']+/g, '/webhooks/***');
         options.log.error('alert could not be sent', { title: alert.title, error: reason });
+        return false;
       }
     },
   };

@@ -4,7 +4,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { OutgoingMessage, TaskMessage, TaskQueue } from '#shared/queue/task-queue.ts';
+import type { OutgoingMessage, SendFailure, TaskMessage, TaskQueue } from '#shared/queue/task-queue.ts';
 
 /** The ingest queue on SQS. */
 export function createSqsTaskQueue(client: SQSClient, queueUrl: string): TaskQueue {
@@ -20,7 +20,15 @@ export function createSqsTaskQueue(client: SQSClient, queueUrl: string): TaskQue
           })),
         }),
       );
-      return { failedIds: (result.Failed ?? []).map((f) => f.Id ?? '') };
+      const failures = (result.Failed ?? []).map(
+        (f): SendFailure => ({
+          id: f.Id ?? '',
+          code: f.Code ?? 'unknown',
+          senderFault: f.SenderFault === true,
+          message: f.Message,
+        }),
+      );
+      return { failedIds: failures.map((f) => f.id), failures };
     },
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '#shared/config.ts';
 import { listQualityFlags } from '#shared/db/quality-flags.ts';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import { cleanText } from '#shared/domain/text.ts';
 import { withDatabase } from './context.ts';
 import { type Output, table } from './output.ts';
 import { positiveInt } from './pipeline-commands.ts';
@@ -39,7 +40,7 @@ export async function flagsCommand(
           ? 'no quality flags'
           : table([
               ['session', 'asset', 'kind', 'reason', 'job'],
-              ...fs.map((f) => [f.sessionDate, f.symbol, f.kind, f.reason, f.jobId ?? '-']),
+              ...fs.map((f) => [f.sessionDate, f.symbol, f.kind, cleanText(f.reason, 200), f.jobId ?? '-']),
             ]),
       );
       return 0;

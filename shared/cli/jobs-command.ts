@@ -1,9 +1,13 @@
 import type { Config } from '#shared/config.ts';
 import { getJob, listJobs, listTasks } from '#shared/db/jobs.ts';
 import { progressPct } from '#shared/domain/job.ts';
+import { cleanText } from '#shared/domain/text.ts';
 import { withDatabase } from './context.ts';
 import { type Output, table } from './output.ts';
 import { jobsTable, positiveInt } from './pipeline-commands.ts';
+
+/** Widest error or warning shown in the task table; `--json` has the whole stored text. */
+const CELL_LENGTH = 200;
 
 /**
  * `jobs`: the newest jobs, or one job with per-task progress. `--watch` refreshes until the job ends
@@ -41,7 +45,8 @@ export async function jobsCommand(
                   t.status,
                   t.attempts,
                   t.rowsUpserted,
-                  t.error ?? t.warnings.join('; '),
+                  // Rows written before text was cleaned on the way in may still hold escapes or a megabyte.
+                  cleanText(t.error ?? t.warnings.join('; '), CELL_LENGTH),
                 ]),
               ]),
             ].join('\n'),

@@ -1,3 +1,5 @@
+import { printableText, terminalJson } from '#shared/domain/text.ts';
+
 /** Where a command writes: human text, or one JSON document for scripts (--json). */
 export interface Output {
   json: boolean;
@@ -7,14 +9,21 @@ export interface Output {
   result<T>(value: T, human: (value: T) => string): void;
 }
 
-export function createOutput(json: boolean, stdout = process.stdout): Output {
+/**
+ * Everything printed passes through printableText or terminalJson: rows from the database hold provider
+ * text (task errors, warnings, flag reasons), and an escape sequence in it must not reach the terminal.
+ */
+export function createOutput(
+  json: boolean,
+  stdout: { write(text: string): unknown } = process.stdout,
+): Output {
   return {
     json,
     info: (line) => {
-      if (!json) stdout.write(`${line}\n`);
+      if (!json) stdout.write(`${printableText(line)}\n`);
     },
     result: (value, human) => {
-      stdout.write(json ? `${JSON.stringify(value)}\n` : `${human(value)}\n`);
+      stdout.write(json ? `${terminalJson(value)}\n` : `${printableText(human(value))}\n`);
     },
   };
 }

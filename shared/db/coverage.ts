@@ -54,26 +54,43 @@ export async function countStoredBars(sql: Sql, ranges: readonly StoredRange[]):
 }
 
 /**
- * Records, once, each session in [start, end] for which every active asset of `market` has its bar.
+ * Records, once, each of `sessions` (a market's calendar sessions over a job's range) for which every
+ * active asset of `market` has its bar. Reads no bar: a session counts as complete when it lies inside
+ * every active asset's stored coverage (asset_coverage) and no active asset has an open gap or rejected
+ * bar there (quality_flags, kept by every ingest and cleared when the bar is stored). The cost grows
+ * with the assets, the sessions asked about and their open flags, never with the bars stored: the
+ * scan of prices_daily it replaces took 4.5 s on 5.5 M rows inside the announcement's claim.
+ * A hole no ingest ever looked at (no task covered it, so no gap flag) is inside coverage and counts
+ * as complete: backfills are contiguous per asset, and the freshness check finds the rest.
  * @returns the sessions newly found complete (already recorded ones are not returned again).
  */
 export async function recordCompleteSessions(
   sql: Sql,
   market: string,
-  start: IsoDate,
-  end: IsoDate,
+  sessions: readonly IsoDate[],
 ): Promise<{ sessionDate: IsoDate; assets: number }[]> {
-  return sql<{ sessionDate: IsoDate; assets: number }[]>`
+  if (sessions.length === 0) return [];
+  const recorded = await sql<{ sessionDate: IsoDate; assets: number }[]>`
     WITH active AS (SELECT id FROM assets WHERE active AND calendar = ${market}),
-    complete AS (
-      SELECT p.session_date, count(DISTINCT p.asset_id)::int AS assets
-      FROM prices_daily p JOIN active a ON a.id = p.asset_id
-      WHERE p.session_date BETWEEN ${start} AND ${end}
-      GROUP BY p.session_date
-      HAVING count(DISTINCT p.asset_id) = (SELECT count(*) FROM active)
+    span AS (
+      SELECT a.id, min(c.first_session) AS first_session, max(c.latest_session) AS latest_session
+      FROM active a LEFT JOIN asset_coverage c ON c.asset_id = a.id GROUP BY a.id
+    ),
+    bounds AS (
+      SELECT max(first_session) AS lo, min(latest_session) AS hi, count(*)::int AS assets
+      FROM span HAVING count(*) > 0 AND count(*) = count(latest_session)
+    ),
+    asked AS (SELECT DISTINCT s AS session_date FROM unnest(${sessions as string[]}::date[]) AS s),
+    holes AS (
+      SELECT DISTINCT q.session_date FROM quality_flags q JOIN active a ON a.id = q.asset_id
+      WHERE q.kind IN ('gap', 'rejected_bar')
+        AND q.session_date BETWEEN (SELECT min(session_date) FROM asked) AND (SELECT max(session_date) FROM asked)
     )
     INSERT INTO market_sessions (market, session_date, assets)
-    SELECT ${market}, session_date, assets FROM complete
+    SELECT ${market}, d.session_date, b.assets FROM asked d CROSS JOIN bounds b
+    WHERE d.session_date BETWEEN b.lo AND b.hi
+      AND NOT EXISTS (SELECT 1 FROM holes h WHERE h.session_date = d.session_date)
     ON CONFLICT DO NOTHING
     RETURNING session_date, assets`;
+  return [...recorded].sort((a, b) => a.sessionDate.localeCompare(b.sessionDate));
 }

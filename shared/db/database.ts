@@ -47,6 +47,19 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   };
 }
 
+/**
+ * `url` with its password hidden, for status output and logs. Parsed as a URL (the user information
+ * ends at the last `@`, so a password holding `@` is hidden whole), `password=` parameters included;
+ * a URL that does not parse is not shown at all. Never throws.
+ */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(a database URL that does not parse; not shown)';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  return parsed.toString();
 }

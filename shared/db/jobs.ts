@@ -1,5 +1,6 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.ts';
+import { cleanText } from '#shared/domain/text.ts';
 import type { Sql } from './client.ts';
 import { JobNotFoundError } from './errors.ts';
 
@@ -107,7 +108,9 @@ export async function finishTask(
   taskId: number,
   outcome: TaskOutcome,
 ): Promise<FinishTaskResult | undefined> {
-  const error = outcome.status === 'failed' ? outcome.error : null;
+  // The last gate before provider text is stored: one line, no terminal escapes, bounded.
+  const error = outcome.status === 'failed' ? cleanText(outcome.error) : null;
+  const warnings = (outcome.warnings ?? []).map((w) => cleanText(w));
   const [counted] = await sql.unsafe<(JobRun & { finishedNow: boolean })[]>(
     `WITH task AS (
        UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
@@ -132,7 +135,7 @@ export async function finishTask(
        RETURNING ${prefixed('j')}, j.finished_at IS NOT NULL AS finished_now
      )
      SELECT * FROM counted`,
-    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(outcome.warnings ?? []), error] as never[],
+    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(warnings), error] as never[],
   );
   if (!counted) return undefined;
   const { finishedNow, ...job } = counted;
@@ -194,7 +197,7 @@ export async function listTasks(sql: Sql, jobId: number): Promise<(JobTask & { s
 /** Notes why a running task is being retried later (rate limit, transient error) without ending it. */
 export async function noteTaskRetry(sql: Sql, taskId: number, reason: string): Promise<void> {
   await sql`
-    UPDATE job_tasks SET error = ${reason}, updated_at = now()
+    UPDATE job_tasks SET error = ${cleanText(reason)}, updated_at = now()
     WHERE id = ${taskId} AND status IN ('pending', 'running')`;
 }
 
@@ -217,16 +220,31 @@ export async function getTask(sql: Sql, taskId: number): Promise<JobTask> {
   return task;
 }
 
+/** How long a claimed announcement is held before another caller may take it over. */
+export const ANNOUNCEMENT_LEASE_SECONDS = 300;
+
 /**
- * Claims the announcement of a finished job: returns it to exactly one caller, the first to ask after
- * the job finished; undefined while it runs or once someone has claimed it.
+ * Claims the announcement of a finished job for ANNOUNCEMENT_LEASE_SECONDS: returns it to one caller
+ * at a time; undefined while it runs, while another caller holds the claim, or once it was announced
+ * (markJobAnnounced). A claim whose holder died expires, so the announcement is made at least once.
  */
 export async function claimJobAnnouncement(sql: Sql, jobId: number): Promise<JobRun | undefined> {
   const [job] = await sql.unsafe<JobRun[]>(
-    `UPDATE job_runs SET announced_at = now()
+    `UPDATE job_runs SET announce_claimed_at = now()
      WHERE id = $1 AND finished_at IS NOT NULL AND announced_at IS NULL
+       AND (announce_claimed_at IS NULL OR announce_claimed_at < now() - make_interval(secs => $2))
      RETURNING ${JOB_COLUMNS}`,
-    [jobId] as never[],
+    [jobId, ANNOUNCEMENT_LEASE_SECONDS] as never[],
   );
   return job;
+}
+
+/** Records that a claimed job's events and alert went out: it is never announced again. */
+export async function markJobAnnounced(sql: Sql, jobId: number): Promise<void> {
+  await sql`UPDATE job_runs SET announced_at = now() WHERE id = ${jobId} AND announced_at IS NULL`;
+}
+
+/** Gives a claim back (its alert was not delivered), so the next caller announces the job at once. */
+export async function releaseJobAnnouncement(sql: Sql, jobId: number): Promise<void> {
+  await sql`UPDATE job_runs SET announce_claimed_at = NULL WHERE id = ${jobId} AND announced_at IS NULL`;
 }

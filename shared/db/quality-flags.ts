@@ -1,4 +1,5 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import { cleanText } from '#shared/domain/text.ts';
 import type { Sql } from './client.ts';
 
 export type QualityFlagKind = 'rejected_bar' | 'large_move' | 'gap';
@@ -30,7 +31,7 @@ export async function recordQualityFlags(sql: Sql, flags: readonly QualityFlag[]
       flags.map((f) => f.assetId),
       flags.map((f) => f.sessionDate),
       flags.map((f) => f.kind),
-      flags.map((f) => f.reason),
+      flags.map((f) => cleanText(f.reason)),
       flags.map((f) => JSON.stringify(f.detail ?? {})),
       flags.map((f) => f.jobId ?? null),
     ] as never[],

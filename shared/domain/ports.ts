@@ -30,7 +30,13 @@ export interface Alert {
 
 /** Discord, or the log when no webhook is configured. Never throws: a lost alert must not fail its caller. */
 export interface Alerter {
-  send(alert: Alert): Promise<void>;
+  /**
+   * @returns false when the alert could not be delivered (already logged), so that a caller who must
+   * deliver it at least once can try again later; true (or nothing) when it was sent or deliberately
+   * logged instead (no webhook configured).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: alerters that report nothing (Promise<void>) still fit
+  send(alert: Alert): Promise<boolean | void>;
 }
 
 export type MetricName =
@@ -44,7 +50,9 @@ export type MetricName =
   /** A queue message that failed (not a deliberate deferral); dimension Reason. */
   | 'RecordsFailed'
   | 'TasksReaped'
-  | 'TasksInterrupted';
+  | 'TasksInterrupted'
+  | 'AnnouncementsFailed'
+  | 'TaskDeadlineExceeded';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

@@ -1,19 +1,23 @@
+import { cleanText } from '#shared/domain/text.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { HttpConfigError, summariseIssues } from './errors.ts';
 import { type HttpPolicy, type HttpPolicyInput, httpPolicySchema } from './policy.ts';
 import type { RateBudget } from './rate-budget.ts';
+import { readCappedBody } from './read-body.ts';
 
 /**
  * What a GET came to once retries are over. Expected failures are values, not exceptions: 5xx, 408,
  * timeouts and network errors are retried here and end as `failed` (retryable); 404 and other 4xx are
- * never retried; 429 is retried while its Retry-After is short, 418 (Upbit's IP block) never is.
+ * never retried; 429 is retried while its Retry-After is short, 418 (Upbit's IP block) never is. A body
+ * over the policy's maxBodyBytes is not read further and is `invalid-response` (never retried).
  */
 export type HttpOutcome =
   | { kind: 'ok'; status: number; headers: Headers; body: string; attempts: number }
   | { kind: 'not-found'; body: string; attempts: number }
   | { kind: 'rate-limited'; retryAfterMs: number; reason: string; attempts: number }
-  | { kind: 'failed'; reason: string; retryable: boolean; attempts: number };
+  | { kind: 'failed'; reason: string; retryable: boolean; attempts: number }
+  | { kind: 'invalid-response'; reason: string; attempts: number };
 
 export interface HttpClient {
   readonly policy: HttpPolicy;
@@ -37,6 +41,7 @@ type Settled = {
   [K in HttpOutcome['kind']]: Omit<Extract<HttpOutcome, { kind: K }>, 'attempts'>;
 }[HttpOutcome['kind']];
 type Failure = Extract<Settled, { kind: 'failed' | 'rate-limited' }>;
+type Read = Awaited<ReturnType<typeof readCappedBody>>;
 /** One attempt: settled, or worth another try (after `waitMs` when the server named a wait). */
 type Attempt = { settled: Settled } | { retry: { waitMs: number | null; whenExhausted: Failure } };
 
@@ -59,16 +64,19 @@ export function createHttpClient(
 
   async function attemptOnce(url: string): Promise<Attempt> {
     let response: Response;
-    let body: string;
+    let read: Read;
     try {
       response = await fetch(url, { headers, signal: AbortSignal.timeout(policy.timeoutMs) });
-      body = await response.text(); // inside the timeout too: a body that never ends is a hang
+      // Inside the timeout too: a body that never ends is a hang; one past the cap is not read on.
+      read = await readCappedBody(response, policy.maxBodyBytes);
     } catch (error) {
       const failed: Failure = { kind: 'failed', reason: describe(error, policy.timeoutMs), retryable: true };
       return { retry: { waitMs: null, whenExhausted: failed } };
     }
+    if (!read.ok)
+      return { settled: { kind: 'invalid-response', reason: `HTTP ${response.status}: ${read.reason}` } };
     onResponse?.(response.headers);
-    return classify(response, body);
+    return classify(response, read.body);
   }
 
   function classify(response: Response, body: string): Attempt {
@@ -134,7 +142,6 @@ function describe(error: unknown, timeoutMs: number): string {
 
 /** The start of a response body, enough to tell "Edge: Too Many Requests" from a JSON error. */
 function excerpt(body: string): string {
-  const text = body.replace(/\s+/g, ' ').trim();
-  if (text === '') return '';
-  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+  const text = cleanText(body, 200);
+  return text === '' ? '' : `: ${text}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_BODY_BYTES } from './read-body.ts';
 
 const milliseconds = z.number().int().nonnegative();
 
@@ -19,6 +20,8 @@ export const httpPolicySchema = z.strictObject({
   defaultRetryAfterMs: milliseconds.default(60_000),
   /** retryAfterMs reported for a 418 (Upbit's temporary IP block, which escalates if ignored). */
   blockedRetryAfterMs: milliseconds.default(300_000),
+  /** A longer body is not read past this many bytes: the outcome is invalid-response. */
+  maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
 });
 
 export type HttpPolicy = z.infer<typeof httpPolicySchema>;

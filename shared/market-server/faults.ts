@@ -12,7 +12,8 @@ export type FaultKind =
   | 'malformed'
   | 'truncated'
   | 'nullBar'
-  | 'failingSymbol';
+  | 'failingSymbol'
+  | 'hostile';
 
 /** What one request will suffer, decided on arrival. */
 export interface FaultPlan {

@@ -3,6 +3,7 @@ import type { CalendarId } from '#shared/calendars/index.ts';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import { marketActionSchema } from './corporate-actions.ts';
+import { HOSTILE_KINDS } from './hostile.ts';
 
 /** Market server options that cannot work: a rate above 1, a negative latency, a bad date. */
 export class MarketServerConfigError extends Error {
@@ -38,6 +39,14 @@ export const faultsSchema = z.strictObject({
   nullBarRate: share.default(0),
   /** Requests that are accepted and never answered. */
   hangRate: share.default(0),
+  /** Every 200 made hostile this way (see hostileReply): far timestamp, 1 MB text, escapes, huge body. */
+  hostile: z.enum(HOSTILE_KINDS).nullable().default(null),
+  /** White space in front of the body for `hostile: 'hugeBody'`. */
+  hugeBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   /** Symbols that always fail with the given status, e.g. `{ XLE: 500 }`. */
   failingSymbols: z.record(z.string().min(1), z.number().int().min(400).max(599)).default({}),
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { corrupt, type FaultPlan, failureReply, planFaults, tooManyRequests } from './faults.ts';
+import { hostileReply } from './hostile.ts';
 import type { MarketData, MarketProvider } from './market-data.ts';
 import type { Faults } from './options.ts';
 import { hashString, mixKeys, randomStream } from './random.ts';
@@ -65,6 +66,11 @@ export function createRequestHandler(deps: HandlerDependencies) {
     } catch (error) {
       // A server bug or a clock outside the calendars: say so loudly rather than serve wrong bars.
       return textReply(500, `market server: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const { hostile, hugeBodyBytes } = deps.faults();
+    if (reply.status === 200 && hostile !== null) {
+      stats.fault('hostile');
+      return hostileReply(provider, reply, hostile, hugeBodyBytes);
     }
     if (reply.status !== 200 || plan.corruption === null) return reply;
     stats.fault(plan.corruption);

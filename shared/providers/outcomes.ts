@@ -1,3 +1,4 @@
+import { cleanText } from '#shared/domain/text.ts';
 import type { HttpOutcome } from '#shared/http/client.ts';
 import type { FetchOutcome } from './types.ts';
 
@@ -6,23 +7,23 @@ type HttpFailure = Exclude<HttpOutcome, { kind: 'ok' }>;
 /**
  * Maps an HTTP failure to the fetch outcome the ingest use case acts on, with `context` (provider,
  * symbol, range) in front of the reason. `errorText` pulls a provider's own error message out of a body.
+ * Every reason leaves here one line long, bounded and free of control characters (cleanText).
  */
 export function fromHttpFailure(
   failure: HttpFailure,
   context: string,
   errorText: (body: string) => string | null,
 ): FetchOutcome {
+  const reason = (text: string) => cleanText(`${context}: ${text}`);
   switch (failure.kind) {
     case 'not-found':
-      return { kind: 'not-found', reason: `${context}: ${errorText(failure.body) ?? 'HTTP 404'}` };
+      return { kind: 'not-found', reason: reason(errorText(failure.body) ?? 'HTTP 404') };
     case 'rate-limited':
-      return {
-        kind: 'rate-limited',
-        retryAfterMs: failure.retryAfterMs,
-        reason: `${context}: ${failure.reason}`,
-      };
+      return { kind: 'rate-limited', retryAfterMs: failure.retryAfterMs, reason: reason(failure.reason) };
     case 'failed':
-      return { kind: 'failed', reason: `${context}: ${failure.reason}`, retryable: failure.retryable };
+      return { kind: 'failed', reason: reason(failure.reason), retryable: failure.retryable };
+    case 'invalid-response':
+      return { kind: 'invalid-response', reason: reason(failure.reason) };
   }
 }
 
@@ -35,7 +36,10 @@ export function parseJson(body: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** Puts `context` (provider, symbol, range) in front of a failure's reason; an `ok` passes unchanged. */
+/**
+ * Puts `context` (provider, symbol, range) in front of a failure's reason, cleaned and bounded like
+ * fromHttpFailure's; an `ok` passes unchanged.
+ */
 export function withContext(outcome: FetchOutcome, context: string): FetchOutcome {
-  return outcome.kind === 'ok' ? outcome : { ...outcome, reason: `${context}: ${outcome.reason}` };
+  return outcome.kind === 'ok' ? outcome : { ...outcome, reason: cleanText(`${context}: ${outcome.reason}`) };
 }

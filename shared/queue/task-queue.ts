@@ -17,13 +17,27 @@ export interface OutgoingMessage {
   delaySeconds: number;
 }
 
+/** Why the queue turned one message of a batch down (SQS's BatchResultErrorEntry). */
+export interface SendFailure {
+  id: string;
+  /** The queue's error code, e.g. InvalidParameterValue, InternalError. */
+  code: string;
+  /** The request itself is wrong (SQS SenderFault): sending it again cannot succeed. */
+  senderFault: boolean;
+  message?: string;
+}
+
+export interface SendBatchResult {
+  /** The ids that were not accepted (the caller retries or records them). */
+  failedIds: string[];
+  /** Why, for each failed id, when the queue says (SQS does; the local queue never fails). */
+  failures?: SendFailure[];
+}
+
 /** The sending side of the ingest queue: SQS on AWS, the in-process queue locally. */
 export interface TaskQueue {
-  /**
-   * Sends at most 10 messages (SQS's batch limit).
-   * @returns the ids that were not accepted (the caller retries or records them).
-   */
-  sendBatch(messages: readonly OutgoingMessage[]): Promise<{ failedIds: string[] }>;
+  /** Sends at most 10 messages (SQS's batch limit); see SendBatchResult for what was refused. */
+  sendBatch(messages: readonly OutgoingMessage[]): Promise<SendBatchResult>;
 }
 
 /** The largest batch SQS accepts. */

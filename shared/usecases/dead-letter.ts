@@ -1,13 +1,15 @@
 import { finishTask } from '#shared/db/jobs.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import type { PipelineDeps } from './deps.ts';
-import { announceJob } from './finish-job.ts';
+import { AnnouncementNotDeliveredError, announceJob } from './finish-job.ts';
 import { taskOfMessage } from './task-of-message.ts';
 
 /**
  * A task whose message dead-lettered.
  * 1. Mark it failed, keeping the last error it recorded, so its job can finish (no job stays running).
- * 2. If that ended the job: events and alerts as for any last task.
+ * 2. If that ended the job: events and alerts as for any last task. An alert still undeliverable here
+ *    is given up: the message has had all its deliveries; the job stays unannounced (announced_at is
+ *    null, AnnouncementsFailed counted, logged) rather than the dead-letter queue holding it for ever.
  * A task that had already ended is left as it is.
  * @throws PoisonMessageError when the task does not exist or is not the message's job's (nothing changed).
  */
@@ -24,6 +26,9 @@ export async function deadLetterTask(deps: PipelineDeps, message: TaskMessage): 
     deps.log.error('task dead-lettered', { taskId: task.id, jobId: task.jobId, lastError: task.error });
   }
   // Also when the task had already ended: its job may have finished without being announced.
-  await announceJob(deps, task.jobId);
+  await announceJob(deps, task.jobId).catch((error: unknown) => {
+    if (!(error instanceof AnnouncementNotDeliveredError)) throw error;
+    deps.log.error('job alert given up: its message used every delivery', { jobId: task.jobId });
+  });
   return finished !== undefined;
 }

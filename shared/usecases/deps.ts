@@ -26,6 +26,8 @@ export interface PipelineSettings {
   reapRunningAfterMinutes: number;
   /** ... and a pending task this long after its planned slot plus the queue's longest delay. */
   reapPendingAfterMinutes: number;
+  /** Longest one ingest task may take before its message is left to redelivery (task-deadline.ts). */
+  taskDeadlineMs?: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {

@@ -4,9 +4,10 @@ import { daysBetween } from '#shared/domain/dates.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { ProviderName } from '#shared/providers/index.ts';
 import { planStagger } from '#shared/queue/stagger.ts';
-import { type OutgoingMessage, SEND_BATCH_SIZE } from '#shared/queue/task-queue.ts';
+import type { OutgoingMessage } from '#shared/queue/task-queue.ts';
 import type { PipelineDeps } from './deps.ts';
-import { afterTaskFinished } from './finish-job.ts';
+import { AnnouncementNotDeliveredError, afterTaskFinished } from './finish-job.ts';
+import { notEnqueuedReason, sendTaskMessages } from './send-tasks.ts';
 
 export interface FanOutResult {
   sent: number;
@@ -18,14 +19,13 @@ export interface FanOutResult {
 
 /** Upbit returns at most 200 candles per request. */
 const UPBIT_PAGE = 200;
-const CONCURRENT_SENDS = 8;
 
 /**
  * Fan-out: one queue message per task, in batches of 10.
  * 1. Per provider, estimate each task's requests and plan start times within the provider's budget.
  * 2. Send each task with its delay (capped at the queue maximum) and its not-before time.
- * 3. Retry a rejected message once; a task that still cannot be enqueued is failed with the reason,
- *    so its job can finish.
+ * 3. Retry a rejected message once unless the queue called it a sender fault; a task that still cannot
+ *    be enqueued is failed with the queue's code, so its job can finish.
  */
 export async function fanOutTasks(
   deps: PipelineDeps,
@@ -55,42 +55,32 @@ export async function fanOutTasks(
       });
     });
   }
-  const failedIds = await sendAll(deps, messages);
-  for (const id of failedIds) {
-    const reason = 'could not enqueue the task: the queue rejected it twice';
-    deps.log.error('task not enqueued', { jobId, taskId: Number(id) });
-    const finished = await finishTask(deps.sql, Number(id), {
-      status: 'failed',
-      error: reason,
-      rowsUpserted: 0,
+  const failures = await sendTaskMessages(deps.queue, messages);
+  for (const failure of failures) {
+    const taskId = Number(failure.id);
+    const reason = notEnqueuedReason(failure);
+    const provider = providerOf.get(tasks.find((t) => t.id === taskId)?.assetId ?? -1) ?? 'unknown';
+    deps.log.error('task not enqueued', {
+      jobId,
+      taskId,
+      code: failure.code,
+      senderFault: failure.senderFault,
+      reason,
     });
-    await afterTaskFinished(deps, finished);
+    deps.metrics.add('TasksFailed', 1, { Provider: provider });
+    const finished = await finishTask(deps.sql, taskId, { status: 'failed', error: reason, rowsUpserted: 0 });
+    // The job stays unannounced (logged, counted); failing the fan-out would only re-plan the job.
+    await afterTaskFinished(deps, finished).catch((error: unknown) => {
+      if (!(error instanceof AnnouncementNotDeliveredError)) throw error;
+    });
   }
   return {
-    sent: messages.length - failedIds.length,
-    failed: failedIds.length,
+    sent: messages.length - failures.length,
+    failed: failures.length,
     makespanSeconds: (lastStart - start.getTime()) / 1000,
   };
 }
 
 function requestsFor(provider: ProviderName, task: JobTask): number {
   return provider === 'upbit' ? Math.ceil((daysBetween(task.rangeStart, task.rangeEnd) + 1) / UPBIT_PAGE) : 1;
-}
-
-async function sendAll(deps: PipelineDeps, messages: OutgoingMessage[]): Promise<string[]> {
-  const batches: OutgoingMessage[][] = [];
-  for (let i = 0; i < messages.length; i += SEND_BATCH_SIZE)
-    batches.push(messages.slice(i, i + SEND_BATCH_SIZE));
-  const failed: string[] = [];
-  const sendOne = async (batch: OutgoingMessage[]) => {
-    const first = await deps.queue.sendBatch(batch).catch(() => ({ failedIds: batch.map((m) => m.id) }));
-    if (first.failedIds.length === 0) return;
-    const retry = batch.filter((m) => first.failedIds.includes(m.id));
-    const second = await deps.queue.sendBatch(retry).catch(() => ({ failedIds: retry.map((m) => m.id) }));
-    failed.push(...second.failedIds);
-  };
-  for (let i = 0; i < batches.length; i += CONCURRENT_SENDS) {
-    await Promise.all(batches.slice(i, i + CONCURRENT_SENDS).map(sendOne));
-  }
-  return failed;
 }

@@ -1,5 +1,12 @@
+import { CalendarRangeError } from '#shared/calendars/errors.ts';
+import { getCalendar } from '#shared/calendars/index.ts';
 import { recordCompleteSessions } from '#shared/db/coverage.ts';
-import { claimJobAnnouncement, type FinishTaskResult } from '#shared/db/jobs.ts';
+import {
+  claimJobAnnouncement,
+  type FinishTaskResult,
+  markJobAnnounced,
+  releaseJobAnnouncement,
+} from '#shared/db/jobs.ts';
 import type { JobRun } from '#shared/domain/job.ts';
 import type { DomainEvent } from '#shared/domain/ports.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -16,22 +23,42 @@ export async function afterTaskFinished(
   if (finished?.jobFinishedNow) await announceJob(deps, finished.job.id);
 }
 
+/** A finished job's failure alert could not be delivered: the message is retried to deliver it. */
+export class AnnouncementNotDeliveredError extends Error {
+  override name = 'AnnouncementNotDeliveredError';
+}
+
 /**
- * Announces a finished job, once (claimed in the database, so concurrent or repeated callers — the
- * last task, a redelivery after a crash — cannot announce it twice).
- * 1. Claim the announcement; nothing to do if the job runs or was announced.
+ * Announces a finished job: its failure alert at least once. The announcement is claimed for a lease
+ * (ANNOUNCEMENT_LEASE_SECONDS) and marked done only after the alert went out, so concurrent callers —
+ * the last task, a redelivery — do not announce it together, and a holder that dies or cannot alert
+ * leaves it to the next delivery of one of the job's messages.
+ * 1. Claim the announcement; nothing to do if the job runs, another caller holds it, or it was announced.
  * 2. Count the outcome; publish JobFinished and MarketSessionComplete for every session of the job's
  *    range that is now complete for a whole market (recorded once in market_sessions).
- * 3. Alert when the job did not fully succeed (an alert that fails is logged, never thrown).
+ * 3. Alert when the job did not fully succeed; then mark the job announced.
+ * @throws AnnouncementNotDeliveredError when the alert could not be delivered (the claim is released
+ *   first): the message that brought the caller here fails and is redelivered, which announces again.
  */
 export async function announceJob(deps: PipelineDeps, jobId: number): Promise<void> {
   const job = await claimJobAnnouncement(deps.sql, jobId);
   if (!job) return;
+  try {
+    await announceClaimed(deps, job);
+  } catch (error) {
+    await releaseJobAnnouncement(deps.sql, job.id);
+    throw error;
+  }
+  await markJobAnnounced(deps.sql, job.id);
+}
+
+async function announceClaimed(deps: PipelineDeps, job: JobRun): Promise<void> {
   deps.metrics.add('JobsFinished', 1, { Status: job.status });
   deps.log.info('job finished', { jobId: job.id, status: job.status, rows: job.rowsUpserted });
   const events: DomainEvent[] = [jobFinishedEvent(job)];
   for (const market of MARKETS) {
-    const sessions = await recordCompleteSessions(deps.sql, market, job.rangeStart, job.rangeEnd);
+    const asked = sessionsOf(deps, market, job);
+    const sessions = await recordCompleteSessions(deps.sql, market, asked);
     for (const s of sessions) {
       events.push({
         type: 'MarketSessionComplete',
@@ -47,7 +74,32 @@ export async function announceJob(deps: PipelineDeps, jobId: number): Promise<vo
       error: (error as Error).message,
     });
   });
-  if (job.status !== 'success') await deps.alerter.send(jobAlert(job));
+  if (job.status === 'success') return;
+  if ((await deps.alerter.send(jobAlert(job))) === false) {
+    deps.metrics.add('AnnouncementsFailed', 1, { Status: job.status });
+    deps.log.error('job alert not delivered; the job is announced again on the next delivery', {
+      jobId: job.id,
+      status: job.status,
+    });
+    throw new AnnouncementNotDeliveredError(
+      `announce: the ${job.status} alert of job ${job.id} could not be delivered; it is retried with the message`,
+    );
+  }
+}
+
+/** The market's sessions over the job's range; none (logged) where the calendar does not reach. */
+function sessionsOf(deps: PipelineDeps, market: (typeof MARKETS)[number], job: JobRun): string[] {
+  try {
+    return getCalendar(market).sessionsBetween(job.rangeStart, job.rangeEnd);
+  } catch (error) {
+    if (!(error instanceof CalendarRangeError)) throw error;
+    deps.log.warn('market sessions not recorded: the calendar does not cover the job', {
+      jobId: job.id,
+      market,
+      error: error.message,
+    });
+    return [];
+  }
 }
 
 function jobAlert(job: JobRun): Parameters<PipelineDeps['alerter']['send']>[0] {

@@ -2,6 +2,7 @@ import { type CalendarId, getCalendar } from '#shared/calendars/index.ts';
 import { latestSessions } from '#shared/db/coverage.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { PipelineDeps } from './deps.ts';
+import { freshnessAlert, staleLogEntries } from './freshness-alert.ts';
 import { type BackfillResult, planRepair } from './plan-backfill.ts';
 
 export interface AssetFreshness {
@@ -29,7 +30,8 @@ const EMPTY_ASSET_REPAIR_SESSIONS = 7;
  * Freshness check.
  * 1. Per active asset: its latest stored session against the last session its calendar says is complete.
  * 2. Summarise OK / STALE and publish the stale count as a metric.
- * 3. Stale assets: one alert listing them (never fails the check).
+ * 3. Stale assets: every one in the log, and one summary alert with the count and the worst
+ *    offenders (never fails the check).
  * 4. When auto-repair is on: a repair job for each stale asset's missing range.
  */
 export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessReport> {
@@ -61,17 +63,8 @@ export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessRepor
     assets,
   };
   if (stale.length === 0) return report;
-  await deps.alerter.send({
-    title: `${stale.length} of ${assets.length} assets are stale`,
-    severity: 'warning',
-    description: deps.settings.autoRepair
-      ? 'A repair job has been started for the missing ranges.'
-      : 'Backfill the missing ranges.',
-    fields: stale.map((a) => ({
-      name: a.symbol,
-      value: `latest ${a.latest ?? 'none'}, expected ${a.expected} (${a.calendar})`,
-    })),
-  });
+  for (const entry of staleLogEntries(stale)) deps.log.warn('stale assets', entry);
+  await deps.alerter.send(freshnessAlert(stale, assets.length, deps.settings.autoRepair));
   if (deps.settings.autoRepair) report.repairJobId = (await repair(deps, stale)).jobId ?? undefined;
   return report;
 }

@@ -14,6 +14,7 @@ import type { PipelineDeps } from './deps.ts';
 import { emptyAnswerFailure } from './empty-answer.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
 import { decideRateLimitWait } from './rate-limit-wait.ts';
+import { withTaskDeadline } from './task-deadline.ts';
 import { taskOfMessage } from './task-of-message.ts';
 
 export type IngestResult =
@@ -44,7 +45,7 @@ const CONSUMER = 'ingest';
  * 6. If that was the job's last task: events, alerts (see afterTaskFinished).
  * @throws PoisonMessageError when the task does not exist or is another job's (nothing is written).
  */
-export async function ingestTask(
+async function ingestTaskNow(
   deps: PipelineDeps,
   message: TaskMessage,
   receiveCount: number,
@@ -131,6 +132,8 @@ export async function ingestTask(
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
+
+export const ingestTask = withTaskDeadline(ingestTaskNow); // a stuck step gives the message back
 
 async function handleFailure(
   deps: PipelineDeps,

@@ -193,7 +193,7 @@ describe('Discord alerter, rate limited', () => {
     const sent = alerter.send(alert);
 
     // Assess
-    await expect(sent).resolves.toBeUndefined();
+    await expect(sent).resolves.toBe(false);
     expect(sleeps).toEqual([]);
     expect(discord.received).toHaveLength(1);
     expect(log.entries).toEqual([
@@ -228,7 +228,7 @@ describe('Discord alerter, rate limited', () => {
 });
 
 describe('Discord alerter, failing', () => {
-  it('logs an error and resolves when Discord answers 500', async () => {
+  it('logs an error and resolves to false (not delivered) when Discord answers 500', async () => {
     // Prepare
     discord.answer(() => ({ status: 500, body: '{"message": "500: Internal Server Error", "code": 0}' }));
     const { alerter, log } = alerterFor();
@@ -237,7 +237,7 @@ describe('Discord alerter, failing', () => {
     const sent = alerter.send(alert);
 
     // Assess
-    await expect(sent).resolves.toBeUndefined();
+    await expect(sent).resolves.toBe(false);
     expect(discord.received).toHaveLength(1);
     expect(log.entries).toEqual([
       {
@@ -252,7 +252,7 @@ describe('Discord alerter, failing', () => {
     expectNoSecretIn(log);
   });
 
-  it('logs an error and resolves when the connection is refused', async () => {
+  it('logs an error and resolves to false when the connection is refused', async () => {
     // Prepare: a port that was free a moment ago
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -264,7 +264,7 @@ describe('Discord alerter, failing', () => {
     const sent = alerter.send(alert);
 
     // Assess
-    await expect(sent).resolves.toBeUndefined();
+    await expect(sent).resolves.toBe(false);
     expect(log.entries.map((e) => [e.level, e.message, e.context?.title])).toEqual([
       ['error', 'alert could not be sent', alert.title],
     ]);
@@ -279,7 +279,7 @@ describe('Discord alerter, failing', () => {
     const sent = alerter.send(alert);
 
     // Assess
-    await expect(sent).resolves.toBeUndefined();
+    await expect(sent).resolves.toBe(true);
     expect(discord.received).toEqual([]);
     expect(log.entries).toEqual([
       {
@@ -290,7 +290,7 @@ describe('Discord alerter, failing', () => {
     ]);
   });
 
-  it('logs an error and resolves when the webhook secret cannot be read', async () => {
+  it('logs an error and resolves to false when the webhook secret cannot be read', async () => {
     // Prepare
     const { alerter, log } = alerterFor({
       webhookUrl: () => Promise.reject(new Error('AccessDeniedException: not authorised to read the secret')),
@@ -300,7 +300,7 @@ describe('Discord alerter, failing', () => {
     const sent = alerter.send(alert);
 
     // Assess
-    await expect(sent).resolves.toBeUndefined();
+    await expect(sent).resolves.toBe(false);
     expect(log.entries.map((e) => [e.level, e.context?.error])).toEqual([
       ['error', 'AccessDeniedException: not authorised to read the secret'],
     ]);

@@ -87,9 +87,18 @@ const SCENARIOS: FaultScenario[] = [
     runtime: { visibilityTimeoutSeconds: 240, maxReceiveCount: 10 },
     mustFail: { GONE: NOT_FOUND },
   },
-  // Discord refusing connections: the alert is attempted once, logged as undeliverable, and nothing
-  // else changes (the job still ends, the data is intact).
-  { name: 'Discord down', seed: 110, vanished: true, discord: 'down', mustFail: { GONE: NOT_FOUND } },
+  // Discord refusing connections: the alert is attempted with every delivery of the last message
+  // (at least once), logged as undeliverable each time, and given up when the message dead-letters;
+  // nothing else changes (the job still ends, the data is intact). A short visibility timeout keeps
+  // the five deliveries within the drain deadline.
+  {
+    name: 'Discord down',
+    seed: 110,
+    vanished: true,
+    discord: 'down',
+    mustFail: { GONE: NOT_FOUND },
+    runtime: { visibilityTimeoutSeconds: 60 },
+  },
   // Discord answering 429: the alerter waits retry_after and the alert arrives once, not twice.
   {
     name: 'Discord answering 429',

@@ -109,7 +109,7 @@ describe('checkFreshness', () => {
       {
         title: '3 of 20 assets are stale',
         severity: 'warning',
-        description: 'Backfill the missing ranges.',
+        description: 'Stale by calendar: 1 XKRX, 1 24/7, 1 XNYS. Backfill the missing ranges.',
         fields: [
           { name: '005930.KS', value: 'latest none, expected 2025-03-10 (XKRX)' },
           { name: 'KRW-BTC', value: 'latest 2025-03-06, expected 2025-03-09 (24/7)' },

@@ -1,25 +1,26 @@
 import { z } from 'zod';
 import { summariseIssues } from '#shared/http/errors.ts';
+import { boundedNumber, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
 
 /* Day candles: newest first, times without offset. Unused fields (kst time, turnover, change) are ignored. */
 const dayCandleSchema = z.object({
-  market: z.string(),
+  market: z.string().max(32),
   /** UTC start of the day candle; the day boundary is 00:00 UTC (09:00 KST). */
   candle_date_time_utc: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}T00:00:00$/, 'expected a day start yyyy-MM-ddT00:00:00'),
-  opening_price: z.number(),
-  high_price: z.number(),
-  low_price: z.number(),
-  trade_price: z.number(),
-  candle_acc_trade_volume: z.number(),
+  opening_price: boundedNumber,
+  high_price: boundedNumber,
+  low_price: boundedNumber,
+  trade_price: boundedNumber,
+  candle_acc_trade_volume: boundedNumber,
 });
 
 export type DayCandle = z.infer<typeof dayCandleSchema>;
 
 const errorBodySchema = z.object({
-  error: z.object({ name: z.union([z.string(), z.number()]), message: z.string() }),
+  error: z.object({ name: z.union([providerText(64), z.number()]), message: providerText(300) }),
 });
 
 /**
@@ -35,7 +36,8 @@ export function readCandlePage(
   const bad = (reason: string) => ({ ok: false as const, reason });
   const json = parseJson(body);
   if (!json.ok) return bad(`body is not JSON (${json.error}; ${body.length} bytes)`);
-  const parsed = z.array(dayCandleSchema).safeParse(json.value);
+  // Upbit's page holds at most 200 candles; a longer array is not a page of this API.
+  const parsed = z.array(dayCandleSchema).max(200).safeParse(json.value);
   if (!parsed.success) return bad(`unexpected candle shape: ${summariseIssues(parsed.error)}`);
   let previous = cursor;
   for (const [i, candle] of parsed.data.entries()) {

@@ -1,7 +1,7 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { HttpClient } from '#shared/http/client.ts';
 import { addDays, daysBetween } from '../dates.ts';
-import { fromHttpFailure } from '../outcomes.ts';
+import { fromHttpFailure, withContext } from '../outcomes.ts';
 import { parseFetchRequest } from '../request.ts';
 import type { PriceProvider, ProviderBar } from '../types.ts';
 import { type DayCandle, readCandlePage, upbitErrorText } from './candles.ts';
@@ -44,7 +44,7 @@ export function createUpbitProvider(config: UpbitProviderConfig): PriceProvider 
         requests += response.attempts;
         if (response.kind !== 'ok') return fromHttpFailure(response, context, upbitErrorText);
         const page = readCandlePage(response.body, range.symbol, cursor);
-        if (!page.ok) return { kind: 'invalid-response', reason: `${context}: ${page.reason}` };
+        if (!page.ok) return withContext({ kind: 'invalid-response', reason: page.reason }, context);
         for (const candle of page.candles) {
           const bar = toBar(candle);
           if (bar.sessionDate >= range.start) bars.set(bar.sessionDate, bar);

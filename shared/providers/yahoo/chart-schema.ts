@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { boundedNumber, boundedRecord, epochSeconds, MAX_SERIES, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
 
 /*
  * The v8 chart response, as lenient as Yahoo is: price arrays hold nulls, an empty range has no
  * `timestamp` at all and `indicators.quote = [{}]`, adjclose is absent for intraday data, events are
  * keyed by timestamp strings. Fields we do not use are not described, so Yahoo adding some breaks nothing.
+ * Every field we read is bounded (bounds.ts): a hostile or broken answer is invalid-response, never a
+ * RangeError, a megabyte string in a task error, or an escape sequence in a terminal.
  */
 
-const series = z.array(z.number().nullable());
+const series = z.array(boundedNumber.nullable()).max(MAX_SERIES);
 
 const quoteSchema = z.object({
   open: series.optional(),
@@ -17,39 +20,44 @@ const quoteSchema = z.object({
   volume: series.optional(),
 });
 
-const dividendSchema = z.object({ amount: z.number(), date: z.number().int() });
+const dividendSchema = z.object({ amount: boundedNumber, date: epochSeconds });
 const splitSchema = z.object({
-  date: z.number().int(),
-  numerator: z.number().positive(),
-  denominator: z.number().positive(),
+  date: epochSeconds,
+  numerator: boundedNumber.positive(),
+  denominator: boundedNumber.positive(),
 });
 
 export const chartResultSchema = z.object({
   meta: z.object({
-    symbol: z.string(),
-    exchangeTimezoneName: z.string().optional(),
-    dataGranularity: z.string().optional(),
+    symbol: z.string().max(32),
+    // The longest IANA name is 32 characters (America/Argentina/ComodRivadavia).
+    exchangeTimezoneName: z.string().max(64).optional(),
+    dataGranularity: z.string().max(8).optional(),
   }),
-  timestamp: z.array(z.number().int()).optional(),
+  timestamp: z.array(epochSeconds).max(MAX_SERIES).optional(),
   events: z
     .object({
-      dividends: z.record(z.string(), dividendSchema).optional(),
-      splits: z.record(z.string(), splitSchema).optional(),
+      dividends: boundedRecord(dividendSchema).optional(),
+      splits: boundedRecord(splitSchema).optional(),
     })
     .optional(),
   indicators: z.object({
-    quote: z.array(quoteSchema).min(1),
-    adjclose: z.array(z.object({ adjclose: series.optional() })).optional(),
+    quote: z.array(quoteSchema).min(1).max(4),
+    adjclose: z
+      .array(z.object({ adjclose: series.optional() }))
+      .max(4)
+      .optional(),
   }),
 });
 
 export type ChartResult = z.infer<typeof chartResultSchema>;
 
-export const chartErrorSchema = z.object({ code: z.string(), description: z.string() });
+/** Yahoo's own words, kept (cleaned and cut) because they are the reason a person reads. */
+export const chartErrorSchema = z.object({ code: providerText(64), description: providerText(300) });
 
 export const chartResponseSchema = z.object({
   chart: z.object({
-    result: z.array(chartResultSchema).nullable(),
+    result: z.array(chartResultSchema).max(4).nullable(),
     error: chartErrorSchema.nullable(),
   }),
 });

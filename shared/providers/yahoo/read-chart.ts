@@ -20,6 +20,16 @@ const PRICE_SERIES = ['open', 'high', 'low', 'close', 'volume'] as const;
  * `invalid-response` with a reason a person can act on; a `chart.error` is `not-found` or `failed`.
  */
 export function readChart(body: string, range: ChartRange, requests: number): FetchOutcome {
+  try {
+    return read(body, range, requests);
+  } catch (error) {
+    // The schema bounds every field, so this is a bug; as a reason it ends the task, as a throw it
+    // would crash the message into redeliveries with nothing recorded.
+    return invalid(`chart could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function read(body: string, range: ChartRange, requests: number): FetchOutcome {
   const json = parseJson(body);
   if (!json.ok) return invalid(`body is not JSON (${json.error}; ${body.length} bytes)`);
   const parsed = chartResponseSchema.safeParse(json.value);

@@ -35,8 +35,13 @@ export class RecordingEvents implements EventPublisher {
 /** Alerts as sent, in order. */
 export class RecordingAlerter implements Alerter {
   readonly alerts: Alert[] = [];
+  /** Alerts this many first sends are reported undelivered (recorded all the same, as attempts). */
+  failNext = 0;
 
-  async send(alert: Alert): Promise<void> {
+  async send(alert: Alert): Promise<boolean> {
     this.alerts.push(alert);
+    if (this.failNext === 0) return true;
+    this.failNext--;
+    return false;
   }
 }

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimJobAnnouncement } from '#shared/db/jobs.ts';
+import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
+import { AnnouncementNotDeliveredError, announceJob } from '#shared/usecases/finish-job.ts';
+import { ingestTask } from '#shared/usecases/ingest-task.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { assetConfig, jobOver, NOW, pipelineHarness, useAssets } from './support/harness.ts';
+
+let db: TestDatabase;
+let server: MarketServer;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startMarketServer({ seed: 21, now: () => NOW.getTime(), missingSymbols: ['GONE'] });
+});
+afterAll(async () => {
+  await server.stop();
+  await db.drop();
+});
+
+/** A job of one good task and one whose symbol is delisted, so that it ends partial_failure. */
+async function partialJob(good: string) {
+  const assets = await useAssets(db.sql, [assetConfig(good), assetConfig('GONE')]);
+  const job = await jobOver(db.sql, assets, '2025-03-03', '2025-03-07');
+  const harness = pipelineHarness({ sql: db.sql, server });
+  const [first, last] = job.messages as [(typeof job.messages)[0], (typeof job.messages)[0]];
+  return { job, harness, first, last };
+}
+
+async function announcedAt(jobId: number): Promise<Date | null> {
+  const [row] = await db.sql<
+    { announcedAt: Date | null }[]
+  >`SELECT announced_at FROM job_runs WHERE id = ${jobId}`;
+  return row?.announcedAt ?? null;
+}
+
+describe('The announcement of a failed job', () => {
+  it('fails the message whose alert could not be delivered, and its redelivery sends the alert', async () => {
+    // Prepare
+    const { job, harness, first, last } = await partialJob('OKAY');
+    await ingestTask(harness.deps, first, 1);
+    harness.alerter.failNext = 1;
+
+    // Act
+    const lost = ingestTask(harness.deps, last, 1);
+    await expect(lost).rejects.toThrow(AnnouncementNotDeliveredError);
+    const unannounced = await announcedAt(job.jobId);
+    const redelivered = await ingestTask(harness.deps, last, 2);
+    await ingestTask(harness.deps, last, 3);
+
+    // Assess
+    expect(unannounced).toBeNull();
+    expect(redelivered).toMatchObject({ kind: 'skipped' });
+    expect(harness.alerter.alerts.map((a) => a.title)).toEqual([
+      `backfill job ${job.jobId} ended partial_failure`,
+      `backfill job ${job.jobId} ended partial_failure`,
+    ]);
+    expect(await announcedAt(job.jobId)).not.toBeNull();
+    expect(harness.metrics.get('AnnouncementsFailed')).toBe(1);
+    expect(harness.log.entries.some((e) => e.message.startsWith('job alert not delivered'))).toBe(true);
+  });
+
+  it('is made by the next caller once the claim of a caller that died has expired', async () => {
+    // Prepare: a caller claimed the announcement and died before alerting
+    const { job, harness, first, last } = await partialJob('DIED');
+    await ingestTask(harness.deps, first, 1);
+    const crashed = pipelineHarness({ sql: db.sql, server });
+    crashed.deps.alerter.send = () => new Promise(() => undefined); // never returns: the process died
+    void ingestTask(crashed.deps, last, 1);
+    await expect.poll(() => claimed(job.jobId)).toBe(true);
+
+    // Act
+    await announceJob(harness.deps, job.jobId); // the claim is still held: nothing happens
+    const whileHeld = harness.alerter.alerts.length;
+    await db.sql`UPDATE job_runs SET announce_claimed_at = now() - interval '10 minutes' WHERE id = ${job.jobId}`;
+    await announceJob(harness.deps, job.jobId);
+
+    // Assess
+    expect(whileHeld).toBe(0);
+    expect(harness.alerter.alerts.map((a) => a.title)).toEqual([
+      `backfill job ${job.jobId} ended partial_failure`,
+    ]);
+    expect(await announcedAt(job.jobId)).not.toBeNull();
+    expect(await claimJobAnnouncement(db.sql, job.jobId)).toBeUndefined();
+  });
+});
+
+async function claimed(jobId: number): Promise<boolean> {
+  const [row] = await db.sql<{ claimed: boolean }[]>`
+    SELECT announce_claimed_at IS NOT NULL AS claimed FROM job_runs WHERE id = ${jobId}`;
+  return row?.claimed ?? false;
+}
