@@ -39,7 +39,11 @@ export type MetricName =
   | 'TasksRateLimited'
   | 'StaleAssets'
   | 'JobsFinished'
-  | 'BarsRejected';
+  | 'BarsRejected'
+  | 'BarsRevised'
+  | 'HistoriesRebased'
+  | 'ClosedDayBars'
+  | 'SuspectedDelisted';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

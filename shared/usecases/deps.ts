@@ -1,3 +1,4 @@
+import type { Asset } from '#shared/db/assets.ts';
 import type { Sql } from '#shared/db/client.ts';
 import type { Alerter, EventPublisher, Log, Metrics } from '#shared/domain/ports.ts';
 import type { PriceProvider, ProviderName } from '#shared/providers/index.ts';
@@ -39,4 +40,9 @@ export interface PipelineDeps {
   log: Log;
   now: () => Date;
   settings: PipelineSettings;
+  /**
+   * Re-reads an asset's corporate actions, called when a fetch shows a re-based history no known split
+   * explains. Optional: without it the re-basing is flagged and restated all the same.
+   */
+  refreshCorporateActions?: (asset: Asset) => Promise<void>;
 }

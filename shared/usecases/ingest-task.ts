@@ -4,7 +4,7 @@ import { inTransaction } from '#shared/db/client.ts';
 import { barBefore } from '#shared/db/coverage.ts';
 import { JobNotFoundError } from '#shared/db/errors.ts';
 import { finishTask, getTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
-import { upsertDailyBars } from '#shared/db/prices.ts';
+import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import type { JobTask } from '#shared/domain/job.ts';
@@ -13,6 +13,8 @@ import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { validateBars } from '#shared/validation/validate-bars.ts';
 import type { PipelineDeps } from './deps.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
+import { closedDayFlags, listedSessions, noteSuspectedDelisting } from './listing.ts';
+import { checkRebase, storeBars } from './rebase.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -70,13 +72,22 @@ export async function ingestTask(
     end,
     timezone: calendar.timezone,
   });
+  if (outcome.kind === 'not-found' && (await noteSuspectedDelisting(deps, asset, task, outcome.reason))) {
+    const warnings = [`suspected delisted: ${outcome.reason}`];
+    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider);
+  }
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
 
+  const listedOn = await noteAnswered(deps.sql, asset.id, {
+    firstSession: outcome.firstSession,
+    earliestBar: outcome.bars[0]?.sessionDate,
+  });
   const report = validateBars({
     bars: outcome.bars,
-    expectedSessions: calendar.sessionsBetween(task.rangeStart, end),
+    expectedSessions: listedSessions(calendar, { ...asset, listedOn }, task.rangeStart, end),
     previous: await barBefore(deps.sql, asset.id, task.rangeStart),
     splitDates: new Set(outcome.splits.map((s) => s.sessionDate)),
+    isSession: (date) => calendar.isSession(date),
   });
   const flags: QualityFlag[] = [
     ...report.rejected.map((r) => flag(task, r.sessionDate, 'rejected_bar', r.reason, {})),
@@ -94,14 +105,19 @@ export async function ingestTask(
     ...report.gaps.map((d) =>
       flag(task, d, 'gap', `no bar from ${asset.provider} for this ${asset.calendar} session`, {}),
     ),
+    ...closedDayFlags(asset, task, report.closedDayBars),
   ];
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
+  const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
+  flags.push(...rebased.flags);
   let finished: Awaited<ReturnType<typeof finishTask>>;
+  let revised = 0;
   try {
     finished = await inTransaction(deps.sql, async (tx) => {
-      await upsertDailyBars(tx, bars);
+      const stored = await storeBars(tx, { asset, task, bars, rebase: rebased.rebase });
+      revised = stored.updated + stored.restated;
       await clearResolvedFlags(
         tx,
         asset.id,
@@ -120,6 +136,7 @@ export async function ingestTask(
     return { kind: 'skipped', taskId, reason: 'task ended by another delivery' };
   }
   deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
+  if (revised > 0) deps.metrics.add('BarsRevised', revised, { Provider: asset.provider });
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
@@ -219,5 +236,9 @@ function describe(report: ReturnType<typeof validateBars>, droppedNullBars: numb
       `${report.largeMoves.length} moves over 30 %: ${list(report.largeMoves.map((m) => m.sessionDate))}`,
     );
   if (droppedNullBars) warnings.push(`${droppedNullBars} all-null bars dropped`);
+  if (report.closedDayBars.length)
+    warnings.push(
+      `${report.closedDayBars.length} bars on closed days not stored: ${list(report.closedDayBars.map((b) => b.sessionDate))}`,
+    );
   return warnings;
 }

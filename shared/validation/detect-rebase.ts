@@ -30,8 +30,11 @@ export interface Rebase {
   sessions: number;
 }
 
-/** Relative tolerance: Yahoo's float32 prices carry about 1e-7 of noise; a real correction is larger. */
-const TOLERANCE = 1e-4;
+/**
+ * Relative tolerance. A provider rounds re-based prices again (Yahoo to about 3 decimals: NVDA's 13.237),
+ * so a $5 close divided by 4 can be off by 1e-3; the nearest split-like fractions are further apart.
+ */
+const TOLERANCE = 2e-3;
 /** Split ratios are small fractions: 2:1, 3:2, 1:10, 20:1 ... */
 const MAX_TERM = 20;
 /** One bar off by two is a correction; a re-basing moves at least this many sessions. */

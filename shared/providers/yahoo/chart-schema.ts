@@ -29,6 +29,8 @@ export const chartResultSchema = z.object({
     symbol: z.string(),
     exchangeTimezoneName: z.string().optional(),
     dataGranularity: z.string().optional(),
+    /** The first session's open, epoch seconds; null or absent for some instruments. */
+    firstTradeDate: z.number().int().nullable().optional(),
   }),
   timestamp: z.array(z.number().int()).optional(),
   events: z

@@ -1,0 +1,81 @@
+import type { Asset } from '#shared/db/assets.ts';
+import type { Sql } from '#shared/db/client.ts';
+import { restateBars, storedCloses } from '#shared/db/price-revisions.ts';
+import { type UpsertResult, upsertDailyBars } from '#shared/db/prices.ts';
+import type { QualityFlag } from '#shared/db/quality-flags.ts';
+import type { DailyBar } from '#shared/domain/daily-bar.ts';
+import type { JobTask } from '#shared/domain/job.ts';
+import { detectRebase, type KnownSplit, type Rebase } from '#shared/validation/detect-rebase.ts';
+import type { PipelineDeps } from './deps.ts';
+
+export interface RebaseCheck {
+  rebase: Rebase | null;
+  flags: QualityFlag[];
+}
+
+/**
+ * Before storing re-fetched bars: are they on another basis than the stored ones, by a split-like ratio
+ * no known split explains? If so: a `rebased` flag, a log line and a metric, and the asset's corporate
+ * actions are refreshed (deps.refreshCorporateActions). Reads only; storeBars does the restating.
+ * `known` are the splits known for the asset (today the provider's events in the fetched range).
+ */
+export async function checkRebase(
+  deps: PipelineDeps,
+  asset: Asset,
+  task: JobTask,
+  bars: readonly DailyBar[],
+  known: readonly KnownSplit[],
+): Promise<RebaseCheck> {
+  const first = bars[0];
+  const last = bars.at(-1);
+  if (!first || !last) return { rebase: null, flags: [] };
+  const stored = await storedCloses(deps.sql, {
+    assetId: asset.id,
+    source: asset.provider,
+    start: first.sessionDate,
+    end: last.sessionDate,
+  });
+  const rebase = detectRebase(stored, bars, known);
+  if (!rebase) return { rebase: null, flags: [] };
+  const ratio = `${rebase.numerator}:${rebase.denominator}`;
+  deps.log.warn('history re-based', { taskId: task.id, jobId: task.jobId, symbol: asset.symbol, ...rebase });
+  deps.metrics.add('HistoriesRebased', 1, { Provider: asset.provider });
+  await deps.refreshCorporateActions?.(asset);
+  const flag: QualityFlag = {
+    assetId: asset.id,
+    sessionDate: rebase.through,
+    kind: 'rebased',
+    reason: `${asset.provider} re-based ${rebase.sessions} sessions ${rebase.from}..${rebase.through} by ${ratio} with no known split; history restated`,
+    detail: { ...rebase },
+    jobId: task.jobId,
+  };
+  return { rebase, flags: [flag] };
+}
+
+/**
+ * Stores validated bars with their task as the revision context. After a re-basing, the bars are the
+ * restatement (cause 'rebase') and every stored bar before them is put on the same basis, so the whole
+ * history agrees; each restated bar is one revision.
+ */
+export async function storeBars(
+  tx: Sql,
+  input: { asset: Asset; task: JobTask; bars: readonly DailyBar[]; rebase: Rebase | null },
+): Promise<UpsertResult & { restated: number }> {
+  const { asset, task, bars, rebase } = input;
+  const context = { jobId: task.jobId, taskId: task.id, cause: rebase ? 'rebase' : 'revision' } as const;
+  const result = await upsertDailyBars(tx, bars, context);
+  const first = bars[0];
+  if (!rebase || !first) return { ...result, restated: 0 };
+  const restated = await restateBars(
+    tx,
+    {
+      assetId: asset.id,
+      source: asset.provider,
+      before: first.sessionDate,
+      numerator: rebase.numerator,
+      denominator: rebase.denominator,
+    },
+    context,
+  );
+  return { ...result, restated };
+}
