@@ -109,6 +109,7 @@ export async function ingestTask(
   ];
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
+  deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
   const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
   flags.push(...rebased.flags);
