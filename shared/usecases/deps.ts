@@ -44,5 +44,5 @@ export interface PipelineDeps {
    * Re-reads an asset's corporate actions, called when a fetch shows a re-based history no known split
    * explains. Optional: without it the re-basing is flagged and restated all the same.
    */
-  refreshCorporateActions?: (asset: Asset) => Promise<void>;
+  refreshCorporateActions?: (asset: Asset) => Promise<unknown>;
 }
