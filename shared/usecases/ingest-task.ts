@@ -14,7 +14,7 @@ import { validateBars } from '#shared/validation/validate-bars.ts';
 import type { PipelineDeps } from './deps.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
 import { closedDayFlags, listedSessions, noteSuspectedDelisting } from './listing.ts';
-import { checkRebase, storeBars } from './rebase.ts';
+import { checkRebase, storeBars, withoutRebaseArtifacts } from './rebase.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -112,7 +112,7 @@ export async function ingestTask(
   deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
   const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
-  flags.push(...rebased.flags);
+  const findings = withoutRebaseArtifacts(flags, rebased, bars);
   let finished: Awaited<ReturnType<typeof finishTask>>;
   let revised = 0;
   try {
@@ -124,7 +124,7 @@ export async function ingestTask(
         asset.id,
         bars.map((b) => b.sessionDate),
       );
-      await recordQualityFlags(tx, flags);
+      await recordQualityFlags(tx, findings);
       const ended = await finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
       // Another delivery of this message ended the task meanwhile: its outcome stands, so these bars
       // are rolled back with the rest rather than stored under a task that says otherwise.

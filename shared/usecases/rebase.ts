@@ -53,6 +53,22 @@ export async function checkRebase(
 }
 
 /**
+ * The findings a re-basing makes false: the first fetched bar's move is measured against the stored bar
+ * before the range, which is on the old basis until the restatement.
+ */
+export function withoutRebaseArtifacts(
+  flags: readonly QualityFlag[],
+  check: RebaseCheck,
+  bars: readonly DailyBar[],
+): QualityFlag[] {
+  const first = bars[0]?.sessionDate;
+  const kept = check.rebase
+    ? flags.filter((f) => !(f.kind === 'large_move' && f.sessionDate === first))
+    : flags;
+  return [...kept, ...check.flags];
+}
+
+/**
  * Stores validated bars with their task as the revision context. After a re-basing, the bars are the
  * restatement (cause 'rebase') and every stored bar before them is put on the same basis, so the whole
  * history agrees; each restated bar is one revision.

@@ -106,6 +106,7 @@ describe('revisions of stored bars through ingest', () => {
     expect(refreshed).toBe(1);
     const [flag] = await listQualityFlags(db.sql, { symbol: 'REB', kind: 'rebased' });
     expect(flag).toMatchObject({ sessionDate: END, detail: { numerator: 2, denominator: 1 } });
+    expect(await listQualityFlags(db.sql, { symbol: 'REB', kind: 'large_move' })).toEqual([]);
     expect(stored.map((b) => b.sessionDate)).toEqual(expected.map((b) => b.sessionDate));
     stored.forEach((bar, i) => {
       expect(bar.close / (expected[i]?.close ?? 1)).toBeCloseTo(1, 3);
