@@ -18,6 +18,7 @@ import {
   startCommand,
 } from '#shared/cli/pipeline-commands.ts';
 import { pricesCommand } from '#shared/cli/prices-command.ts';
+import { revisionsCommand } from '#shared/cli/revisions-command.ts';
 import { type Config, loadConfig } from '#shared/config.ts';
 import { cleanText } from '#shared/domain/text.ts';
 
@@ -127,11 +128,18 @@ jobs
 program
   .command('flags')
   .description('data-quality findings: rejected bars, moves over 30 %, sessions missing against the calendar')
-  .option('--kind <kind>', 'rejected_bar, large_move or gap')
+  .option('--kind <kind>', 'rejected_bar, large_move, gap, rebased, closed_day_bar or suspected_delisted')
   .option('--asset <symbol>', 'one asset only')
   .option('--since <date>', 'sessions from this date, YYYY-MM-DD')
   .option('--limit <n>', 'how many to list', '100')
   .action(run(flagsCommand));
+program
+  .command('revisions')
+  .description('changes to stored bars: old and new values, cause, job and task (reads only)')
+  .option('--assets <symbols>', 'comma-separated symbols')
+  .option('--since <date>', 'revisions recorded from this date (UTC), YYYY-MM-DD')
+  .option('--limit <n>', 'how many to list', '100')
+  .action(run(revisionsCommand));
 program
   .command('freshness')
   .description('latest stored session per asset vs. its exchange calendar (exit 1 when stale)')

@@ -13,6 +13,7 @@ export const handler = withObservability(async (event: unknown) => {
   return {
     ok: report.ok,
     stale: report.stale,
+    suspectedDelisted: report.suspectedDelisted,
     repairJobId: report.repairJobId,
     stale_assets: report.assets.filter((a) => a.status === 'STALE'),
   };

@@ -37,7 +37,7 @@ export class DataStack extends Stack {
     const db = config.database;
     const removal = config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 });
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_18_3 });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
       description: 'market-data PostgreSQL: TLS only, slow statements logged',

@@ -8,7 +8,9 @@ import { type Output, table } from './output.ts';
 import { positiveInt } from './pipeline-commands.ts';
 
 const flagsSchema = z.object({
-  kind: z.enum(['rejected_bar', 'large_move', 'gap']).optional(),
+  kind: z
+    .enum(['rejected_bar', 'large_move', 'gap', 'rebased', 'closed_day_bar', 'suspected_delisted'])
+    .optional(),
   asset: z
     .string()
     .regex(/^[\x21-\x7E]{1,32}$/, 'expected a symbol')

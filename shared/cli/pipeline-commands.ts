@@ -156,7 +156,9 @@ export function jobsTable(jobs: readonly JobRun[]): string {
 
 function freshnessText(report: FreshnessReport): string {
   return [
-    `freshness at ${report.checkedAt}: ${report.ok} OK, ${report.stale} STALE`,
+    `freshness at ${report.checkedAt}: ${report.ok} OK, ${report.stale} STALE${
+      report.suspectedDelisted ? `, ${report.suspectedDelisted} SUSPECTED_DELISTED` : ''
+    }`,
     table([
       ['asset', 'calendar', 'latest', 'expected', 'status'],
       ...report.assets.map((a) => [a.symbol, a.calendar, a.latest ?? '-', a.expected, a.status]),

@@ -7,6 +7,8 @@ export interface LatestSession {
   calendar: 'XNYS' | 'XKRX' | '24/7';
   /** Null when nothing is stored yet. */
   latest: IsoDate | null;
+  /** Since when the provider calls this long-known symbol unknown; null when it does not. */
+  delistingSuspectedAt: Date | null;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface LatestSession {
  */
 export async function latestSessions(sql: Sql): Promise<LatestSession[]> {
   return sql<LatestSession[]>`
-    SELECT a.id AS asset_id, a.symbol, a.calendar, c.latest
+    SELECT a.id AS asset_id, a.symbol, a.calendar, c.latest, a.delisting_suspected_at
     FROM assets a
     LEFT JOIN (SELECT asset_id, max(latest_session) AS latest FROM asset_coverage GROUP BY asset_id) c
       ON c.asset_id = a.id

@@ -3,6 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import type { DailyBar } from '#shared/domain/daily-bar.ts';
 import { inSavepoint, inTransaction, type Sql } from './client.ts';
 import { UnknownAssetError } from './errors.ts';
+import {
+  LOG_REVISIONS,
+  LOGGED_COLUMNS,
+  RETURNING_OLD_NEW,
+  type RevisionContext,
+  revisionParameters,
+} from './price-revisions.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -21,25 +28,41 @@ const DEADLOCK_DETECTED = '40P01';
 
 /*
  * A conflicting row is rewritten only when a value differs, so a redelivered batch is a no-op
- * (same rows, same ingested_at) while a corrected price bumps ingested_at. Rows go in key order so
- * that concurrent overlapping batches take row locks in the same order and cannot deadlock.
+ * (same rows, same ingested_at) while a corrected price bumps ingested_at and leaves its old and new
+ * values in price_revisions, written by the same statement (PostgreSQL 18's RETURNING old.*: old is null
+ * for an inserted row). Rows go in key order so that concurrent overlapping batches take row locks in
+ * the same order and cannot deadlock. `$cause, $job, $task` are the revision context's parameters.
  */
-const ON_CONFLICT = `
-  ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
-    open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-    adj_close = EXCLUDED.adj_close, volume = EXCLUDED.volume, ingested_at = now()
-  WHERE (prices_daily.open, prices_daily.high, prices_daily.low, prices_daily.close,
-         prices_daily.adj_close, prices_daily.volume)
-    IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
-                      EXCLUDED.adj_close, EXCLUDED.volume)
-  RETURNING (xmax = 0) AS inserted`;
+const mergeAndLog = (select: string, cause: string, job: string, task: string) => `
+  WITH up AS (
+    INSERT INTO prices_daily (${COLUMNS})
+    ${select}
+    ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
+      open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+      adj_close = EXCLUDED.adj_close, volume = EXCLUDED.volume, ingested_at = now()
+    WHERE (prices_daily.open, prices_daily.high, prices_daily.low, prices_daily.close,
+           prices_daily.adj_close, prices_daily.volume)
+      IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
+                        EXCLUDED.adj_close, EXCLUDED.volume)
+    RETURNING old.asset_id IS NOT NULL AS revised, ${RETURNING_OLD_NEW}
+  ),
+  logged AS (
+    ${LOG_REVISIONS} SELECT ${LOGGED_COLUMNS}, ${cause}, ${job}::bigint, ${task}::bigint FROM up WHERE revised
+  )
+  SELECT count(*) FILTER (WHERE NOT revised)::int AS inserted, count(*) FILTER (WHERE revised)::int AS updated
+  FROM up`;
 
 /**
  * Idempotently upserts daily bars: one statement per chunk, never a row at a time. When a batch holds
  * the same key twice the last one wins. Pass a transaction to make the upsert part of a larger unit.
+ * Every stored bar whose values change is logged in price_revisions with `context` (job, task, cause).
  * @throws UnknownAssetError when a bar names an asset id that is not stored (nothing is written).
  */
-export async function upsertDailyBars(sql: Sql, bars: readonly DailyBar[]): Promise<UpsertResult> {
+export async function upsertDailyBars(
+  sql: Sql,
+  bars: readonly DailyBar[],
+  context: RevisionContext = {},
+): Promise<UpsertResult> {
   const rows = inKeyOrder(bars);
   await assertAssetsExist(sql, rows);
   const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
@@ -47,8 +70,8 @@ export async function upsertDailyBars(sql: Sql, bars: readonly DailyBar[]): Prom
     const chunk = rows.slice(i, i + CHUNK_ROWS);
     const result =
       chunk.length < COPY_THRESHOLD
-        ? await upsertByUnnest(sql, chunk)
-        : await inTransaction(sql, (tx) => upsertByCopy(tx, chunk));
+        ? await upsertByUnnest(sql, chunk, context)
+        : await inTransaction(sql, (tx) => upsertByCopy(tx, chunk, context));
     total.inserted += result.inserted;
     total.updated += result.updated;
     total.unchanged += result.unchanged;
@@ -56,16 +79,17 @@ export async function upsertDailyBars(sql: Sql, bars: readonly DailyBar[]): Prom
   return total;
 }
 
-async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult> {
+async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
   const [counts] = await sql.unsafe<[MergeCounts]>(
-    `WITH up AS (
-       INSERT INTO prices_daily (${COLUMNS})
-       SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
+    mergeAndLog(
+      `SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
                             $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
                             $9::text[]::numeric[]) AS b(${COLUMNS})
-       ORDER BY 1, 2, 3
-       ${ON_CONFLICT}
-     ) ${COUNT_MERGED}`,
+       ORDER BY 1, 2, 3`,
+      '$10',
+      '$11',
+      '$12',
+    ),
     [
       bars.map((b) => b.assetId),
       bars.map((b) => b.sessionDate),
@@ -77,6 +101,7 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
       bars.map((b) => String(b.close)),
       bars.map((b) => (b.adjClose === null ? null : String(b.adjClose))),
       bars.map((b) => String(b.volume)),
+      ...revisionParameters(context),
     ] as never[],
   );
   return withUnchanged(bars.length, counts);
@@ -88,7 +113,7 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[]): Promise<UpsertResult>
  * limit. Otherwise, or when a concurrent writer gets there first, they are copied into a staging table
  * and merged with ON CONFLICT.
  */
-async function upsertByCopy(tx: Sql, bars: DailyBar[]): Promise<UpsertResult> {
+async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
   await tx.unsafe(
     `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
        (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS`,
@@ -96,7 +121,7 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[]): Promise<UpsertResult> {
   // COPY only into the private staging table: a COPY into prices_daily that hit a conflict would fail
   // mid-stream and take the connection down with it, leaving nothing to fall back on.
   await copyRows(tx, 'prices_daily_staging', bars);
-  const result = (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length));
+  const result = (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length, context));
   await tx.unsafe('TRUNCATE prices_daily_staging'); // the transaction may go on to another chunk
   return result;
 }
@@ -123,13 +148,10 @@ async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | un
   }
 }
 
-async function mergeStaged(tx: Sql, total: number): Promise<UpsertResult> {
+async function mergeStaged(tx: Sql, total: number, context: RevisionContext): Promise<UpsertResult> {
   const [counts] = await tx.unsafe<[MergeCounts]>(
-    `WITH up AS (
-       INSERT INTO prices_daily (${COLUMNS})
-       SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3
-       ${ON_CONFLICT}
-     ) ${COUNT_MERGED}`,
+    mergeAndLog(`SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3`, '$1', '$2', '$3'),
+    [...revisionParameters(context)] as never[],
   );
   return withUnchanged(total, counts);
 }
@@ -209,10 +231,6 @@ interface MergeCounts {
   inserted: number;
   updated: number;
 }
-
-const COUNT_MERGED = `
-  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-  FROM up`;
 
 function withUnchanged(total: number, counts: MergeCounts): UpsertResult {
   return { ...counts, unchanged: total - counts.inserted - counts.updated };

@@ -2,7 +2,13 @@ import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { cleanText } from '#shared/domain/text.ts';
 import type { Sql } from './client.ts';
 
-export type QualityFlagKind = 'rejected_bar' | 'large_move' | 'gap';
+export type QualityFlagKind =
+  | 'rejected_bar'
+  | 'large_move'
+  | 'gap'
+  | 'rebased'
+  | 'closed_day_bar'
+  | 'suspected_delisted';
 
 export interface QualityFlag {
   assetId: number;

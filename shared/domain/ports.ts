@@ -52,7 +52,11 @@ export type MetricName =
   | 'TasksReaped'
   | 'TasksInterrupted'
   | 'AnnouncementsFailed'
-  | 'TaskDeadlineExceeded';
+  | 'TaskDeadlineExceeded'
+  | 'BarsRevised'
+  | 'HistoriesRebased'
+  | 'ClosedDayBars'
+  | 'SuspectedDelisted';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

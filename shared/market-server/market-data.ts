@@ -10,6 +10,8 @@ import { type Currency, type MarketProvider, roundPrice, roundVolume } from './r
 
 export type { MarketProvider } from './rounding.ts';
 
+type CorrectedField = 'open' | 'high' | 'low' | 'close' | 'volume';
+
 /** One session as the server serves it (Yahoo: adjClose = close, no dividends; Upbit: null). */
 export type MarketBar = BarValues;
 
@@ -18,7 +20,14 @@ const OPEN_MINUTES: Record<CalendarId, number> = { XNYS: 9 * 60 + 30, XKRX: 9 * 
 
 type DataConfig = Pick<
   MarketServerConfig,
-  'seed' | 'now' | 'calendarOf' | 'missingSymbols' | 'historyStart' | 'priceJumps' | 'corporateActions'
+  | 'seed'
+  | 'now'
+  | 'calendarOf'
+  | 'missingSymbols'
+  | 'historyStart'
+  | 'priceJumps'
+  | 'corporateActions'
+  | 'corrections'
 >;
 
 /** Which sessions each symbol has and what its bars are; cheap enough to call on every request. */
@@ -121,15 +130,18 @@ export class MarketData {
     const splits = provider === 'yahoo' ? this.actions.splitRatio(symbol, '', session) : 1;
     const factor = this.#jumpFactor(symbol, session) / splits;
     const price = roundPrice[provider][this.currencyOf(symbol)];
-    const close = price(raw.close * factor);
+    const fix = this.#correction(symbol, session);
+    const close = price(raw.close * factor * fix('close'));
+    // A corrected high or low still brackets open and close: a provider's correction is a sane bar.
+    const open = price(raw.open * factor * fix('open'));
     return {
       sessionDate: session,
-      open: price(raw.open * factor),
-      high: price(raw.high * factor),
-      low: price(raw.low * factor),
+      open,
+      high: Math.max(price(raw.high * factor * fix('high')), open, close),
+      low: Math.min(price(raw.low * factor * fix('low')), open, close),
       close,
       adjClose: provider === 'yahoo' ? close : null,
-      volume: roundVolume[provider](raw.volume * splits),
+      volume: roundVolume[provider](raw.volume * splits * fix('volume')),
       tickFraction: raw.tickFraction,
     };
   }
@@ -177,6 +189,14 @@ export class MarketData {
       const { tickFraction: _, ...bar } = this.tradedBar(provider, symbol, sessionDate);
       return provider === 'yahoo' ? { ...bar, adjClose: null } : bar;
     });
+  }
+
+  /** The factor each field of this bar is corrected by (1 for a bar nobody corrected). */
+  #correction(symbol: string, session: IsoDate): (field: CorrectedField) => number {
+    const matching = this.#config.corrections.filter((c) => c.symbol === symbol && c.session === session);
+    if (matching.length === 0) return () => 1;
+    return (field) =>
+      matching.reduce((f, c) => (c.field === undefined || c.field === field ? f * c.factor : f), 1);
   }
 
   /** Whether Yahoo lists this bar with null prices at `nullBarRate`: fixed per bar, not per request. */

@@ -90,6 +90,20 @@ export const marketServerOptionsSchema = z.strictObject({
     .default([]),
   /** Splits and dividends (amounts as paid); none by default, so the default universe has none. */
   corporateActions: z.array(marketActionSchema).default([]),
+  /**
+   * Provider corrections: the bar of `symbol` on `session` is served with `field` (every price when
+   * absent) multiplied by `factor`, as a provider that revised one bar after first publishing it.
+   */
+  corrections: z
+    .array(
+      z.strictObject({
+        symbol: z.string().min(1),
+        session: isoDateSchema,
+        field: z.enum(['open', 'high', 'low', 'close', 'volume']).optional(),
+        factor: z.number().positive(),
+      }),
+    )
+    .default([]),
   faults: faultsSchema.prefault({}),
   port: z.number().int().min(0).max(65_535).default(0),
 });

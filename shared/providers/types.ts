@@ -52,6 +52,11 @@ export type FetchOutcome =
       droppedNullBars: number;
       /** HTTP requests made, retries and pages included. */
       requests: number;
+      /**
+       * The first session the provider has for the symbol, when the answer tells it (Yahoo's
+       * meta.firstTradeDate; Upbit's oldest candle, when paging ran out of history inside the range).
+       */
+      firstSession?: IsoDate;
     }
   | { kind: 'not-found'; reason: string }
   | { kind: 'rate-limited'; retryAfterMs: number; reason: string }

@@ -13,6 +13,13 @@ export const assetSchema = z.object({
   providerSymbol: z.string().min(1),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
   active: z.boolean().default(true),
+  /**
+   * The last session the asset traded: it is no longer collected or checked for freshness, nothing is
+   * planned after it, and its history stays.
+   */
+  delistedOn: z.iso.date().optional(),
+  /** Our earlier names for this asset: syncing renames the stored asset instead of starting a new one. */
+  formerSymbols: z.array(z.string().min(1)).optional(),
 });
 export type AssetConfig = z.infer<typeof assetSchema>;
 
@@ -21,7 +28,12 @@ export const universeSchema = z
   .refine(
     (u) => new Set(u.assets.map((a) => a.symbol)).size === u.assets.length,
     'asset symbols must be unique',
-  );
+  )
+  .refine((u) => {
+    const current = new Set(u.assets.map((a) => a.symbol));
+    const former = u.assets.flatMap((a) => a.formerSymbols ?? []);
+    return new Set(former).size === former.length && former.every((s) => !current.has(s));
+  }, 'a former symbol must belong to one asset and not be a current symbol');
 export type Universe = z.infer<typeof universeSchema>;
 
 /** Thrown when the universe file is missing or does not match the schema; the message names the field. */

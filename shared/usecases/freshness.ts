@@ -10,7 +10,8 @@ export interface AssetFreshness {
   calendar: string;
   latest: IsoDate | null;
   expected: IsoDate;
-  status: 'OK' | 'STALE';
+  /** SUSPECTED_DELISTED: behind, but the provider no longer knows the symbol; not counted stale. */
+  status: 'OK' | 'STALE' | 'SUSPECTED_DELISTED';
   /** Sessions between the latest stored one and the expected one; null when nothing is stored. */
   missingSessions: number | null;
 }
@@ -19,6 +20,8 @@ export interface FreshnessReport {
   checkedAt: string;
   ok: number;
   stale: number;
+  /** Behind because the provider no longer knows them (see docs/OPERATIONS.md, delisting). */
+  suspectedDelisted: number;
   assets: AssetFreshness[];
   repairJobId?: number;
 }
@@ -45,21 +48,24 @@ export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessRepor
       : a.latest === null
         ? null
         : calendar.sessionsBetween(a.latest, expected).length - 1;
+    const behind = a.delistingSuspectedAt ? 'SUSPECTED_DELISTED' : 'STALE';
     return {
       symbol: a.symbol,
       calendar: a.calendar,
       latest: a.latest,
       expected,
-      status: stale ? 'STALE' : 'OK',
+      status: stale ? behind : 'OK',
       missingSessions,
     };
   });
   const stale = assets.filter((a) => a.status === 'STALE');
+  const suspected = assets.filter((a) => a.status === 'SUSPECTED_DELISTED').length;
   deps.metrics.add('StaleAssets', stale.length);
   const report: FreshnessReport = {
     checkedAt: now.toISOString(),
-    ok: assets.length - stale.length,
+    ok: assets.length - stale.length - suspected,
     stale: stale.length,
+    suspectedDelisted: suspected,
     assets,
   };
   if (stale.length === 0) return report;

@@ -3,7 +3,7 @@ import { getAsset } from '#shared/db/assets.ts';
 import { inTransaction } from '#shared/db/client.ts';
 import { barBefore } from '#shared/db/coverage.ts';
 import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
-import { upsertDailyBars } from '#shared/db/prices.ts';
+import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
@@ -13,7 +13,9 @@ import { onStoredBasis } from './as-traded.ts';
 import type { PipelineDeps } from './deps.ts';
 import { emptyAnswerFailure } from './empty-answer.ts';
 import { afterTaskFinished, announceJob } from './finish-job.ts';
+import { closedDayFlags, listedSessions, noteSuspectedDelisting } from './listing.ts';
 import { decideRateLimitWait } from './rate-limit-wait.ts';
+import { checkRebase, storeBars, withoutRebaseArtifacts } from './rebase.ts';
 import { withTaskDeadline } from './task-deadline.ts';
 import { taskOfMessage } from './task-of-message.ts';
 
@@ -73,19 +75,29 @@ async function ingestTaskNow(
     timezone: calendar.timezone,
   });
   const outcome = await onStoredBasis(deps, asset, fetched); // as traded: later splits un-applied
+  if (outcome.kind === 'not-found' && (await noteSuspectedDelisting(deps, asset, task, outcome.reason))) {
+    const warnings = [`suspected delisted: ${outcome.reason}`];
+    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider);
+  }
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
+  const listedOn = await noteAnswered(deps.sql, asset.id, {
+    firstSession: outcome.firstSession,
+    earliestBar: outcome.bars[0]?.sessionDate,
+  });
   const context = `${asset.provider} ${asset.providerSymbol} ${task.rangeStart}..${end}`;
   const empty = emptyAnswerFailure(
     { bars: outcome.bars, context },
     calendar.sessionsBetween(task.rangeStart, end),
+    listedOn ?? undefined,
   );
   if (empty) return handleFailure(deps, task, empty, receiveCount, asset.provider);
 
   const report = validateBars({
     bars: outcome.bars,
-    expectedSessions: calendar.sessionsBetween(task.rangeStart, end),
+    expectedSessions: listedSessions(calendar, { ...asset, listedOn }, task.rangeStart, end),
     previous: await barBefore(deps.sql, asset.id, task.rangeStart),
     splitDates: new Set(outcome.splits.map((s) => s.sessionDate)),
+    isSession: (date) => calendar.isSession(date),
   });
   const flags: QualityFlag[] = [
     ...report.rejected.map((r) => flag(task, r.sessionDate, 'rejected_bar', r.reason, {})),
@@ -103,20 +115,34 @@ async function ingestTaskNow(
     ...report.gaps.map((d) =>
       flag(task, d, 'gap', `no bar from ${asset.provider} for this ${asset.calendar} session`, {}),
     ),
+    ...closedDayFlags(asset, task, report.closedDayBars),
   ];
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
+  deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
+  const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
+  if (rebased.retry)
+    return handleFailure(
+      deps,
+      task,
+      { kind: 'failed', retryable: true, reason: rebased.retry },
+      receiveCount,
+      asset.provider,
+    );
+  const findings = withoutRebaseArtifacts(flags, rebased, bars);
   let finished: Awaited<ReturnType<typeof finishTask>>;
+  let revised = 0;
   try {
     finished = await inTransaction(deps.sql, async (tx) => {
-      await upsertDailyBars(tx, bars);
+      const stored = await storeBars(tx, { asset, task, bars, rebase: rebased.rebase });
+      revised = stored.updated + stored.restated;
       await clearResolvedFlags(
         tx,
         asset.id,
         bars.map((b) => b.sessionDate),
       );
-      await recordQualityFlags(tx, flags);
+      await recordQualityFlags(tx, findings);
       const ended = await finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
       // Another delivery of this message ended the task meanwhile: its outcome stands, so these bars
       // are rolled back with the rest rather than stored under a task that says otherwise.
@@ -129,6 +155,7 @@ async function ingestTaskNow(
     return { kind: 'skipped', taskId, reason: 'task ended by another delivery' };
   }
   deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
+  if (revised > 0) deps.metrics.add('BarsRevised', revised, { Provider: asset.provider });
   await afterTaskFinished(deps, finished);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
@@ -224,5 +251,9 @@ function describe(report: ReturnType<typeof validateBars>, droppedNullBars: numb
       `${report.largeMoves.length} moves over 30 %: ${list(report.largeMoves.map((m) => m.sessionDate))}`,
     );
   if (droppedNullBars) warnings.push(`${droppedNullBars} all-null bars dropped`);
+  if (report.closedDayBars.length)
+    warnings.push(
+      `${report.closedDayBars.length} bars on closed days not stored: ${list(report.closedDayBars.map((b) => b.sessionDate))}`,
+    );
   return warnings;
 }

@@ -11,6 +11,7 @@ import type { JobKind } from '#shared/domain/job.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type FanOutResult, fanOutTasks } from './fan-out.ts';
 import { announceJob } from './finish-job.ts';
+import { listedSessions } from './listing.ts';
 
 const isoDate = z.iso.date({ error: (issue) => `expected a date YYYY-MM-DD, got ${quote(issue.input)}` });
 
@@ -210,9 +211,13 @@ function chunksOf(deps: PipelineDeps, asset: Asset, start: IsoDate, end: IsoDate
   for (let from = start; from <= clippedEnd; from = addDays(from, deps.settings.chunkDays)) {
     const limit = addDays(from, deps.settings.chunkDays - 1);
     const to = limit < clippedEnd ? limit : clippedEnd;
-    const sessions = calendar.sessionsBetween(from, to).length;
-    if (sessions > 0)
-      chunks.push({ symbol: asset.symbol, assetId: asset.id, start: from, end: to, sessions });
+    // Only sessions while listed: before the listing there is nothing to fetch and nothing missing.
+    const sessions = listedSessions(calendar, asset, from, to).length;
+    const chunk = {
+      start: asset.listedOn && asset.listedOn > from ? asset.listedOn : from,
+      end: asset.delistedOn && asset.delistedOn < to ? asset.delistedOn : to,
+    };
+    if (sessions > 0) chunks.push({ symbol: asset.symbol, assetId: asset.id, ...chunk, sessions });
   }
   return chunks;
 }

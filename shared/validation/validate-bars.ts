@@ -25,6 +25,8 @@ export interface ValidationReport {
   largeMoves: LargeMove[];
   /** Expected sessions with no accepted bar, ascending. */
   gaps: IsoDate[];
+  /** Bars dated on a day the calendar says is closed: not sessions, so not accepted. */
+  closedDayBars: BarValues[];
 }
 
 export interface ValidationInput {
@@ -35,16 +37,24 @@ export interface ValidationInput {
   previous?: { sessionDate: IsoDate; close: number };
   /** Session dates on which the provider reports a split: a big move there is expected. */
   splitDates?: ReadonlySet<IsoDate>;
+  /** The calendar's answer; a bar on any other day is a closed-day bar. Every date is one when absent. */
+  isSession?: (date: IsoDate) => boolean;
 }
 
 /**
- * Checks fetched bars: insane OHLC is rejected with its reason; big close-to-close moves (not on a
- * split) are kept and reported; expected sessions without a bar are reported as gaps.
+ * Checks fetched bars: a bar on a closed day is set aside; insane OHLC is rejected with its reason; big
+ * close-to-close moves (not on a split) are kept and reported; expected sessions without a bar are
+ * reported as gaps.
  */
 export function validateBars(input: ValidationInput): ValidationReport {
   const accepted: BarValues[] = [];
   const rejected: RejectedBar[] = [];
+  const closedDayBars: BarValues[] = [];
   for (const bar of inDateOrder(input.bars)) {
+    if (input.isSession && !input.isSession(bar.sessionDate)) {
+      closedDayBars.push(bar);
+      continue;
+    }
     const reason = ohlcProblem(bar);
     if (reason) rejected.push({ sessionDate: bar.sessionDate, reason });
     else accepted.push(bar);
@@ -54,6 +64,7 @@ export function validateBars(input: ValidationInput): ValidationReport {
     rejected,
     largeMoves: largeMoves(accepted, input.previous, input.splitDates ?? new Set()),
     gaps: missingSessions(input.expectedSessions, accepted),
+    closedDayBars,
   };
 }
 

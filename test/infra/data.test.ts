@@ -22,16 +22,16 @@ describe('network', () => {
 });
 
 describe('database', () => {
-  it('is PostgreSQL 17, encrypted, private, with TLS forced by its parameter group', () => {
+  it('is PostgreSQL 18 (RETURNING old.* logs revisions), encrypted, private, with TLS forced by its parameter group', () => {
     dev.data.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
-      EngineVersion: Match.stringLikeRegexp('^17\\.'),
+      EngineVersion: Match.stringLikeRegexp('^18\\.'),
       StorageEncrypted: true,
       PubliclyAccessible: false,
       DBParameterGroupName: { Ref: Match.stringLikeRegexp('^Parameters') },
     });
     dev.data.hasResourceProperties('AWS::RDS::DBParameterGroup', {
-      Family: 'postgres17',
+      Family: 'postgres18',
       Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
     });
   });

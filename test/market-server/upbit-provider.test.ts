@@ -31,6 +31,7 @@ describe('The Upbit provider against the market server', () => {
     expect(outcome.bars).toHaveLength(1_096);
     expect(outcome.bars).toEqual(server.barsFor('upbit', request.symbol, request.start, request.end));
     expect(outcome.requests).toBe(6);
+    expect(outcome.firstSession).toBeUndefined(); // the history goes back further than the range
     expect(server.stats().byRoute['upbit-candles-days']?.['200']).toBe(before + 6);
   });
 
@@ -44,6 +45,7 @@ describe('The Upbit provider against the market server', () => {
 
     // Assess
     expect(outcome.bars[0]?.sessionDate).toBe('2024-06-01');
+    expect(outcome.firstSession).toBe('2024-06-01');
     expect(outcome.bars).toHaveLength(214);
     expect(outcome.requests).toBe(2);
   });

@@ -348,7 +348,18 @@ describe('Yahoo chart provider on recorded responses', () => {
       dividends: [],
       droppedNullBars: 0,
       requests: 1,
+      firstSession: '1980-12-12',
     });
+  });
+
+  it('reads the first session Yahoo has from meta.firstTradeDate, in the exchange’s timezone', async () => {
+    // Act
+    const btc = await fetchFixture('historicalv8-BTC-USD-2020-01-01-to-2021-01-04.body.json');
+    const qqq = await fetchFixture('historicalv8-QQQ-2020-01-01-to-2021-01-04.body.json');
+
+    // Assess
+    expect(btc.kind === 'ok' && btc.firstSession).toBe('2014-09-17');
+    expect(qqq.kind === 'ok' && qqq.firstSession).toBe('1999-03-10');
   });
 
   it('reports the delisted MDLY as not found, with Yahoo’s words, without retrying', async () => {

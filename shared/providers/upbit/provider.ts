@@ -35,6 +35,7 @@ export function createUpbitProvider(config: UpbitProviderConfig): PriceProvider 
       const bars = new Map<IsoDate, ProviderBar>();
       let requests = 0;
       let cursor = `${addDays(range.end, 1)}T00:00:00`;
+      let firstSession: IsoDate | undefined;
       for (;;) {
         // Never ask for more days than remain: candles are absent on days without trades, never extra.
         const count = Math.min(UPBIT_PAGE_SIZE, daysBetween(range.start, cursor.slice(0, 10)));
@@ -50,11 +51,23 @@ export function createUpbitProvider(config: UpbitProviderConfig): PriceProvider 
           if (bar.sessionDate >= range.start) bars.set(bar.sessionDate, bar);
         }
         const oldest = page.candles.at(-1)?.candle_date_time_utc;
+        // A short page above `start`: Upbit has nothing older, so its oldest candle is the market's first day.
+        if (oldest !== undefined && page.candles.length < count && oldest.slice(0, 10) > range.start) {
+          firstSession = oldest.slice(0, 10);
+        }
         if (oldest === undefined || page.candles.length < count || oldest.slice(0, 10) <= range.start) break;
         cursor = oldest;
       }
       const sorted = [...bars.values()].sort((a, b) => a.sessionDate.localeCompare(b.sessionDate));
-      return { kind: 'ok', bars: sorted, splits: [], dividends: [], droppedNullBars: 0, requests };
+      return {
+        kind: 'ok',
+        bars: sorted,
+        splits: [],
+        dividends: [],
+        droppedNullBars: 0,
+        requests,
+        ...(firstSession === undefined ? {} : { firstSession }),
+      };
     },
   };
 }

@@ -33,6 +33,8 @@ export const chartResultSchema = z.object({
     // The longest IANA name is 32 characters (America/Argentina/ComodRivadavia).
     exchangeTimezoneName: z.string().max(64).optional(),
     dataGranularity: z.string().max(8).optional(),
+    /** The first session's open, epoch seconds; null or absent for some instruments. */
+    firstTradeDate: z.number().int().nullable().optional(),
   }),
   timestamp: z.array(epochSeconds).max(MAX_SERIES).optional(),
   events: z

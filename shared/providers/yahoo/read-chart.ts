@@ -101,7 +101,14 @@ function collect(chart: ChartResult, zone: string, range: ChartRange, requests: 
     })),
     droppedNullBars,
     requests,
+    ...firstSessionOf(chart, zone),
   };
+}
+
+/** Yahoo's first session for the symbol, from meta.firstTradeDate (the open of that session). */
+function firstSessionOf(chart: ChartResult, zone: string): { firstSession?: IsoDate } {
+  const first = chart.meta.firstTradeDate;
+  return typeof first === 'number' ? { firstSession: localDateAt(first, zone) } : {};
 }
 
 /** Why the series cannot be read bar by bar (e.g. a truncated array), or null when they can. */
