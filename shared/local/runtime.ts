@@ -58,7 +58,9 @@ export class LocalRuntime {
     const now = options.now ?? (() => new Date());
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
     this.queueNow = options.queueNow ?? Date.now;
-    this.deadLetters = new LocalQueue({ visibilityTimeoutSeconds: 30, now: this.queueNow });
+    // Long enough that a dead letter is never handed to a second worker while the first still records
+    // it (30 s was 75 ms of wall time on a fast test clock, and a loaded machine counted one twice).
+    this.deadLetters = new LocalQueue({ visibilityTimeoutSeconds: 300, now: this.queueNow });
     this.queue = new LocalQueue({
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
       maxReceiveCount: this.maxReceiveCount,
