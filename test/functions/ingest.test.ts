@@ -470,9 +470,10 @@ describe('ingest function failures', () => {
   });
 
   it('retries a chunk answered with no bars for sessions the calendar has, and fails it on the last attempt', async () => {
-    // Prepare: a market whose history starts in June 2024, so January 2024 is a 200 chart with no
-    // timestamps; beside it, a task with bars. The empty one arrives for the 4th time (maxAttempts).
-    const late = await startMarketServer({ historyStart: '2024-06-03' });
+    // Prepare: a Yahoo that answers a listed symbol with a 200 chart without timestamps (its first
+    // trade date long before January 2024); beside it, an Upbit task with bars. The empty one arrives
+    // for the 4th time (maxAttempts).
+    const late = await startMarketServer({ faults: { hostile: 'noBars' } });
     onTestFinished(() => late.stop());
     const { job, tasks } = await backfillJob(db.sql, ['XLI', 'KRW-ETH'], JAN_2024.start, JAN_2024.end);
     const event = sqsEvent(
