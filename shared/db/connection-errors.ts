@@ -78,12 +78,42 @@ export function explainConnectionError(error: unknown, target: ConnectionTarget)
  * Makes the client's first connection now, so a misconfiguration fails at start-up in one line.
  * @throws ConfigError from explainConnectionError for a TLS mismatch; any other error as it is.
  */
-export async function checkConnection(sql: Sql, target: ConnectionTarget): Promise<void> {
+export async function checkConnection(
+  sql: Sql,
+  target: ConnectionTarget,
+  deadlineMs = CONNECT_DEADLINE_MS,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DatabaseLoginTimeoutError(
+            `the database at ${target.host}:${target.port} did not complete a login within ${deadlineMs / 1000} s: it closes connections during start-up (a server shutting down, a proxy, or not a PostgreSQL); check the host, port and server log`,
+          ),
+        ),
+      deadlineMs,
+    );
+  });
   try {
-    await sql`select 1`;
+    await Promise.race([sql`select 1`, deadline]);
   } catch (error) {
     throw explainConnectionError(error, target) ?? error;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * How long the first login may take. postgres.js retries a connection that a server closes during
+ * start-up for ever (porsager/postgres issues 1193 and 1179), so without a deadline the first query of
+ * a CLI or a cold start would wait for ever: a connect timeout is 10 s, this allows one and a retry.
+ */
+const CONNECT_DEADLINE_MS = 25_000;
+
+/** The first login did not complete in time (see checkConnection). */
+export class DatabaseLoginTimeoutError extends Error {
+  override name = 'DatabaseLoginTimeoutError';
 }
 
 /** Host and port of a connection URL, as postgres.js reads them (defaults localhost:5432). */

@@ -15,6 +15,8 @@ export interface OpenDatabaseOptions extends SqlOptions {
   url?: string;
   /** Data folder of the embedded cluster (git-ignored). */
   dataDir?: string;
+  /** How long the first login to `url` may take (see checkConnection); tests shorten it. */
+  loginDeadlineMs?: number;
 }
 
 export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
@@ -27,10 +29,12 @@ export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url) {
     const sql = createSql(options.url, options);
-    await checkConnection(sql, targetOf(options.url, 'DATABASE_URL')).catch(async (error: unknown) => {
-      await sql.end({ timeout: 0 });
-      throw error;
-    });
+    await checkConnection(sql, targetOf(options.url, 'DATABASE_URL'), options.loginDeadlineMs).catch(
+      async (error: unknown) => {
+        await sql.end({ timeout: 0 });
+        throw error;
+      },
+    );
     return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? defaultDataDir;

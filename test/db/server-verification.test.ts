@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => certs.remove());
 
-async function serve(pem?: { cert: string; key: string }) {
+async function serve(pem?: { cert: string; key: string }, hangUpAfterStartup = false) {
   await fake?.close();
-  fake = await startFakePostgres(pem ? { cert: pem.cert, key: pem.key } : {});
+  fake = await startFakePostgres(pem ? { cert: pem.cert, key: pem.key, hangUpAfterStartup } : {});
   return fake;
 }
 
@@ -73,6 +73,28 @@ describe('DATABASE_URL with sslmode=verify-full', () => {
     // Assess
     await expect(open).rejects.toMatchObject({ code: '28P01' });
     expect(server.visits).toEqual([{ servername: 'localhost', startup: true, password: true }]);
+  });
+});
+
+describe('A server that closes every login', () => {
+  it('gives up in one line naming host:port when the server closes every login mid-way, instead of waiting for ever', async () => {
+    // Prepare: a trusted server that hangs up once it has read the StartupMessage; postgres.js would
+    // reconnect to it for ever (porsager/postgres issues 1193 and 1179)
+    const server = await serve(certs.trusted, true);
+    const url = databaseUrl(server, `sslmode=verify-full&sslrootcert=${certs.trusted.caCertFile}`);
+
+    // Act
+    const open = openDatabase({ url, loginDeadlineMs: 2_000 });
+
+    // Assess
+    await expect(open).rejects.toMatchObject({
+      name: 'DatabaseLoginTimeoutError',
+      message: expect.stringMatching(
+        new RegExp(`^the database at localhost:${server.port} did not complete a login`),
+      ),
+    });
+    expect(server.visits.length).toBeGreaterThan(1); // it kept trying until the deadline
+    expect(server.visits.some((v) => v.password)).toBe(false);
   });
 });
 

@@ -24,6 +24,8 @@ export interface FakePostgresOptions {
   cert?: string;
   key?: string;
   host?: string;
+  /** Close the connection as soon as the StartupMessage is read (a server that goes away mid-login). */
+  hangUpAfterStartup?: boolean;
 }
 
 const SSL_REQUEST_CODE = 80877103;
@@ -64,7 +66,7 @@ export async function startFakePostgres(options: FakePostgresOptions = {}): Prom
         },
       });
       secure.on('error', () => {});
-      speakPostgres(secure, visit);
+      speakPostgres(secure, visit, options.hangUpAfterStartup === true);
     });
   });
   const host = options.host ?? '127.0.0.1';
@@ -84,13 +86,17 @@ export async function startFakePostgres(options: FakePostgresOptions = {}): Prom
 }
 
 /** The startup half of the protocol: StartupMessage in, AuthenticationCleartextPassword out, 'p' in. */
-function speakPostgres(socket: TLSSocket, visit: FakePostgresVisit): void {
+function speakPostgres(socket: TLSSocket, visit: FakePostgresVisit, hangUp: boolean): void {
   let buffered = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
     if (!visit.startup) {
       if (buffered.length < 4 || buffered.length < buffered.readInt32BE(0)) return;
       visit.startup = true;
+      if (hangUp) {
+        socket.destroy();
+        return;
+      }
       buffered = buffered.subarray(buffered.readInt32BE(0));
       socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3])); // 'R', length 8, code 3: cleartext
       return;
