@@ -69,4 +69,13 @@ export function drillRuntime(options: DrillRuntimeOptions): DrillRuntime {
 export const DRILL_SERVER = {
   now: () => NOW.getTime(),
   upbitRequestsPerSecond: 10_000,
+  // Corporate actions, so every drill stores them end to end over HTTP: a split inside the drills'
+  // range (listed in the chart's events), one after it (re-bases the chart; only the action-history
+  // fetch knows it) and dividends. The drills' ledgers compare with the bars as traded.
+  corporateActions: [
+    { symbol: 'NVDA', kind: 'split', exDate: '2024-12-02', numerator: 4, denominator: 1 },
+    { symbol: 'AAPL', kind: 'split', exDate: '2025-03-03', numerator: 2, denominator: 1 },
+    { symbol: 'MSFT', kind: 'dividend', exDate: '2024-11-21', amount: 0.83 },
+    { symbol: 'XOM', kind: 'dividend', exDate: '2025-02-12', amount: 0.99 },
+  ],
 } as const satisfies MarketServerOptions;
