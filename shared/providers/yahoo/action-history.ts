@@ -1,9 +1,9 @@
 import type { HttpClient } from '#shared/http/client.ts';
-import { summariseIssues } from '#shared/http/errors.ts';
 import { addDays, localDateAt, utcMidnightMs } from '../dates.ts';
-import { fromHttpFailure, parseJson } from '../outcomes.ts';
+import { fromHttpFailure } from '../outcomes.ts';
 import type { ActionHistoryOutcome, ActionHistoryRequest, FetchOutcome } from '../types.ts';
-import { chartResponseSchema, yahooErrorText } from './chart-schema.ts';
+import { yahooErrorText } from './chart-schema.ts';
+import { openChart } from './open-chart.ts';
 
 /*
  * A chart request's `events` hold only the actions inside its period (the NVDA recording of 2021 lists
@@ -38,22 +38,9 @@ export function readActionHistory(
   request: ActionHistoryRequest,
   requests: number,
 ): ActionHistoryOutcome {
-  const json = parseJson(body);
-  if (!json.ok) return invalid(`body is not JSON (${json.error}; ${body.length} bytes)`);
-  const parsed = chartResponseSchema.safeParse(json.value);
-  if (!parsed.success) return invalid(`unexpected chart shape: ${summariseIssues(parsed.error)}`);
-  const { result, error } = parsed.data.chart;
-  if (error !== null) {
-    const reason = `${error.code}: ${error.description}`;
-    return error.code === 'Not Found'
-      ? { kind: 'not-found', reason }
-      : { kind: 'failed', reason, retryable: false };
-  }
-  const chart = result?.[0];
-  if (chart === undefined) return invalid('chart.result is empty and chart.error is null');
-  const zone = chart.meta.exchangeTimezoneName ?? request.timezone;
-  if (zone === undefined)
-    return invalid('meta.exchangeTimezoneName is missing and the request named no timezone');
+  const opened = openChart(body, request.timezone);
+  if (opened.kind !== 'chart') return opened;
+  const { chart, zone } = opened;
   try {
     const dated = <T extends { date: number }>(events: Record<string, T> | undefined) =>
       Object.values(events ?? {})
@@ -75,8 +62,12 @@ export function readActionHistory(
       })),
       requests,
     };
-  } catch {
-    return invalid(`meta.exchangeTimezoneName "${zone}" is not a known IANA timezone`);
+  } catch (error) {
+    // The schema bounds every field and openChart checked the zone, so this is a bug: as a reason it
+    // is recorded, as a throw it would crash the task's message into redeliveries.
+    return invalid(
+      `action history could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -1,9 +1,8 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
-import { summariseIssues } from '#shared/http/errors.ts';
 import { localDateAt } from '../dates.ts';
-import { parseJson } from '../outcomes.ts';
 import type { FetchOutcome, ProviderBar } from '../types.ts';
-import { type ChartResult, chartResponseSchema } from './chart-schema.ts';
+import type { ChartResult } from './chart-schema.ts';
+import { openChart } from './open-chart.ts';
 
 export interface ChartRange {
   start: IsoDate;
@@ -30,28 +29,9 @@ export function readChart(body: string, range: ChartRange, requests: number): Fe
 }
 
 function read(body: string, range: ChartRange, requests: number): FetchOutcome {
-  const json = parseJson(body);
-  if (!json.ok) return invalid(`body is not JSON (${json.error}; ${body.length} bytes)`);
-  const parsed = chartResponseSchema.safeParse(json.value);
-  if (!parsed.success) return invalid(`unexpected chart shape: ${summariseIssues(parsed.error)}`);
-  const { result, error } = parsed.data.chart;
-  if (error !== null) {
-    const reason = `${error.code}: ${error.description}`;
-    return error.code === 'Not Found'
-      ? { kind: 'not-found', reason }
-      : { kind: 'failed', reason, retryable: false };
-  }
-  const chart = result?.[0];
-  if (chart === undefined) return invalid('chart.result is empty and chart.error is null');
-  const zone = chart.meta.exchangeTimezoneName ?? range.timezone;
-  if (zone === undefined) {
-    return invalid('meta.exchangeTimezoneName is missing and the request named no timezone');
-  }
-  try {
-    localDateAt(0, zone);
-  } catch {
-    return invalid(`meta.exchangeTimezoneName "${zone}" is not a known IANA timezone`);
-  }
+  const opened = openChart(body, range.timezone);
+  if (opened.kind !== 'chart') return opened;
+  const { chart, zone } = opened;
   const problem = inconsistency(chart);
   return problem === null ? collect(chart, zone, range, requests) : invalid(problem);
 }
