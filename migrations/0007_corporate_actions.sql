@@ -62,7 +62,7 @@ LANGUAGE sql STABLE AS $$
            COALESCE(exp(sum(ln(a.numerator / a.denominator)) FILTER (WHERE a.kind = 'split')), 1) AS split_ratio,
            sum(a.amount) FILTER (WHERE a.kind = 'dividend') AS dividend
     FROM corporate_actions a
-    WHERE a.asset_id = p_asset_id
+    WHERE a.asset_id = p_asset_id AND a.source = p_source
     GROUP BY a.ex_date
   ),
   factored AS (

@@ -67,6 +67,9 @@ export class DataStack extends Stack {
     this.database = new rds.DatabaseInstance(this, 'Database', {
       instanceIdentifier,
       engine,
+      // 17 -> 18 (the revisions log needs RETURNING old/new): CloudFormation refuses a major version
+      // change without this. DEPLOY.md says to take a snapshot first.
+      allowMajorVersionUpgrade: true,
       // Extended support is billed per vCPU-hour once a major version leaves standard support.
       engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
       instanceType: new ec2.InstanceType(db.instanceType),

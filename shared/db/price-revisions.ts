@@ -55,6 +55,10 @@ export async function restateBars(
          adj_close = adj_close * $4::numeric / $3::numeric, volume = volume * $3::numeric / $4::numeric,
          ingested_at = now()
        WHERE asset_id = $1 AND source = $2 AND session_date < $5::date
+         -- Only bars stored before this job: another chunk of the same job may already have stored
+         -- its range on the new basis (or be doing so now: READ COMMITTED re-checks this on the row
+         -- version it waited for), and restating those again would divide them twice.
+         AND ($6::bigint IS NULL OR ingested_at < (SELECT created_at FROM job_runs WHERE id = $6::bigint))
        RETURNING ${RETURNING_OLD_NEW}
      ),
      logged AS (${LOG_REVISIONS} SELECT ${LOGGED_COLUMNS}, 'rebase', $6::bigint, $7::bigint FROM up)

@@ -1,7 +1,7 @@
 import { failUnfinishedTasks, type UnfinishedSelector } from '#shared/db/job-endings.ts';
 import type { MetricName } from '#shared/domain/ports.ts';
 import type { PipelineDeps } from './deps.ts';
-import { announceJob } from './finish-job.ts';
+import { AnnouncementNotDeliveredError, announceJob } from './finish-job.ts';
 
 export interface EndTasksResult {
   tasks: number;
@@ -28,6 +28,12 @@ export async function failAndAnnounce(
     deps.log.error('unfinished tasks ended', { jobId, tasks: count, reason });
   }
   if (tasks > 0) deps.metrics.add(metric, tasks);
-  for (const jobId of ended.finishedJobIds) await announceJob(deps, jobId);
+  for (const jobId of ended.finishedJobIds) {
+    // One undeliverable alert must not keep the other jobs from being announced.
+    await announceJob(deps, jobId).catch((error: unknown) => {
+      if (!(error instanceof AnnouncementNotDeliveredError)) throw error;
+      deps.log.error('job alert not delivered; the job stays unannounced', { jobId });
+    });
+  }
   return { tasks, jobIds: [...ended.tasksByJob.keys()], finishedJobIds: ended.finishedJobIds };
 }

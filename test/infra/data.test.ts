@@ -26,6 +26,8 @@ describe('database', () => {
     dev.data.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
       EngineVersion: Match.stringLikeRegexp('^18\\.'),
+      // A stack deployed on 17 upgrades in place: CloudFormation refuses a major change without it.
+      AllowMajorVersionUpgrade: true,
       StorageEncrypted: true,
       PubliclyAccessible: false,
       DBParameterGroupName: { Ref: Match.stringLikeRegexp('^Parameters') },

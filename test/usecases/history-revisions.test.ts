@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '#shared/db/assets.ts';
+import { createJob } from '#shared/db/jobs.ts';
 import { listRevisions } from '#shared/db/price-revisions.ts';
 import { listQualityFlags } from '#shared/db/quality-flags.ts';
 import {
@@ -116,6 +117,36 @@ describe('revisions of stored bars through ingest', () => {
     expect(await storedBars(db.sql, asset.id)).toEqual(before);
     expect(await listRevisions(db.sql, { symbols: ['SPL'] })).toEqual([]);
     expect(await listQualityFlags(db.sql, { symbol: 'SPL', kind: 'rebased' })).toEqual([]);
+  });
+
+  it('restates a re-based history once when two chunks of one job each see the re-basing', async () => {
+    // Prepare: a month stored; then one job whose two chunks, oldest first, are fetched on a halved basis
+    // (the older chunk restates what came before it; the newer one then meets the older one's new bars)
+    const asset = await assetNamed('TWO');
+    await ingest(await serverWith(), asset);
+    const rebased = await serverWith({ priceJumps: [{ symbol: 'TWO', from: '2000-01-03', factor: 0.5 }] });
+    const { job, tasks } = await createJob(db.sql, {
+      kind: 'backfill',
+      rangeStart: START,
+      rangeEnd: END,
+      assets: [asset.symbol],
+      request: { start: START, end: END },
+      tasks: [
+        { assetId: asset.id, rangeStart: START, rangeEnd: '2025-02-21' },
+        { assetId: asset.id, rangeStart: '2025-02-24', rangeEnd: END },
+      ],
+    });
+    const { deps } = pipelineHarness({ sql: db.sql, server: rebased });
+
+    // Act
+    for (const task of tasks) await ingestTask(deps, { taskId: task.id, jobId: job.id }, 1);
+
+    // Assess: every bar on the new basis exactly once (the newer chunk did not halve the older one's)
+    const stored = await storedBars(db.sql, asset.id);
+    const expected = rebased.barsFor('yahoo', 'TWO', START, END);
+    expect(stored.map((b) => [b.sessionDate, b.close])).toEqual(
+      expected.map((b) => [b.sessionDate, b.close]),
+    );
   });
 
   it('flags a re-based history no known split explains, refreshes the actions and restates every bar through revisions', async () => {
