@@ -51,6 +51,7 @@ export function database(env: DatabaseEnv): Promise<Sql> {
       tls: lambdaTls(env),
       password: () => credentials.password(),
       applicationName: 'market-data-lambda',
+      idleInTransactionTimeoutMs: 60_000,
     });
     await checkConnection(client, { host: s.host, port: s.port, configuredBy: 'DB_TLS' }).catch(
       async (error: unknown) => {

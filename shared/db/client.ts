@@ -10,6 +10,11 @@ export interface SqlOptions {
   /** Pool size; Lambda wants 1-2, a local backfill more. */
   max?: number;
   applicationName?: string;
+  /**
+   * The server ends a session that sits this long inside a transaction: a Lambda frozen (or a task
+   * abandoned at its deadline) mid-transaction then releases its row locks instead of holding them.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** TLS for this client; when absent the URL's `sslmode`/`sslrootcert` decide, as in libpq (see tls.ts). */
   tls?: TlsSettings;
   /**
@@ -36,7 +41,12 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'market-data' },
+    connection: {
+      application_name: options.applicationName ?? 'market-data',
+      ...(options.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
+    },
     transform: { column: { from: postgres.toCamel } },
     // Not in postgres.js's types, but supported: a function returning a connected socket.
     ...({ socket: connectWithoutDelay } as object),
