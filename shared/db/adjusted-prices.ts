@@ -1,4 +1,4 @@
-import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { DailyBar, IsoDate } from '#shared/domain/daily-bar.ts';
 import type { Sql } from './client.ts';
 
 /** none: as traded (as stored); splits: split-adjusted; total: split- and dividend-adjusted (CRSP-style). */
@@ -7,15 +7,8 @@ export type PriceBasis = 'none' | 'splits' | 'total';
 export const PRICE_BASES: readonly PriceBasis[] = ['none', 'splits', 'total'];
 
 /** One stored bar on the asked basis, as of every stored corporate action. */
-export interface AdjustedBar {
+export interface AdjustedBar extends Omit<DailyBar, 'assetId' | 'adjClose'> {
   symbol: string;
-  sessionDate: IsoDate;
-  source: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
   /** What the as-traded prices were multiplied by (1 for none). */
   factor: number;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '#shared/config.ts';
+import { withDeadline } from '#shared/domain/deadline.ts';
 import type { Sql } from './client.ts';
 
 /**
@@ -83,24 +84,14 @@ export async function checkConnection(
   target: ConnectionTarget,
   deadlineMs = CONNECT_DEADLINE_MS,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DatabaseLoginTimeoutError(
-            `the database at ${target.host}:${target.port} did not complete a login within ${deadlineMs / 1000} s: it closes connections during start-up (a server shutting down, a proxy, or not a PostgreSQL); check the host, port and server log`,
-          ),
-        ),
-      deadlineMs,
+  const timedOut = () =>
+    new DatabaseLoginTimeoutError(
+      `the database at ${target.host}:${target.port} did not complete a login within ${deadlineMs / 1000} s: it closes connections during start-up (a server shutting down, a proxy, or not a PostgreSQL); check the host, port and server log`,
     );
-  });
   try {
-    await Promise.race([sql`select 1`, deadline]);
+    await withDeadline(Promise.resolve(sql`select 1`), deadlineMs, timedOut);
   } catch (error) {
     throw explainConnectionError(error, target) ?? error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { IsoDate } from '#shared/domain/daily-bar.ts';
+import type { BarValues, IsoDate } from '#shared/domain/daily-bar.ts';
 import type { Sql } from './client.ts';
 
 /** Why a stored bar changed: the provider sent other values, or a re-based history was restated. */
@@ -82,14 +82,7 @@ export interface PriceRevision {
   revisedAt: Date;
 }
 
-export interface RevisedValues {
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  adjClose: number | null;
-  volume: number;
-}
+export type RevisedValues = Omit<BarValues, 'sessionDate'>;
 
 export interface RevisionFilter {
   symbols?: readonly string[];

@@ -1,4 +1,5 @@
 import { noteTaskRetry } from '#shared/db/jobs.ts';
+import { withDeadline } from '#shared/domain/deadline.ts';
 import type { PipelineDeps } from './deps.ts';
 
 /**
@@ -36,18 +37,15 @@ type TaskWork<A extends unknown[], R> = (
 export function withTaskDeadline<A extends unknown[], R>(work: TaskWork<A, R>): TaskWork<A, R> {
   return async (deps, message, ...rest) => {
     const deadlineMs = deps.settings.taskDeadlineMs ?? DEFAULT_TASK_DEADLINE_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(
+    try {
+      return await withDeadline(
+        work(deps, message, ...rest),
+        deadlineMs,
+        () =>
           new TaskDeadlineError(
             `ingest: task ${message.taskId} of job ${message.jobId} ran past its ${deadlineMs} ms deadline; its message is redelivered`,
           ),
-        );
-      }, deadlineMs);
-    });
-    try {
-      return await Promise.race([work(deps, message, ...rest), deadline]);
+      );
     } catch (error) {
       if (error instanceof TaskDeadlineError) {
         deps.metrics.add('TaskDeadlineExceeded', 1);
@@ -55,21 +53,15 @@ export function withTaskDeadline<A extends unknown[], R>(work: TaskWork<A, R>): 
         await noteWithin(deps, message.taskId, error.message);
       }
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   };
 }
 
 /** Best effort: the reason on the task, unless the database does not answer in NOTE_TIMEOUT_MS. */
 async function noteWithin(deps: PipelineDeps, taskId: number, reason: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, NOTE_TIMEOUT_MS);
-  });
   const noted = noteTaskRetry(deps.sql, taskId, reason).catch((error: unknown) => {
     deps.log.warn('task deadline not noted on the task', { taskId, error: (error as Error).message });
   });
-  await Promise.race([noted, gaveUp]);
-  clearTimeout(timer);
+  // The database may be what is stuck: give up on the note rather than hold the delivery.
+  await withDeadline(noted, NOTE_TIMEOUT_MS, () => new Error('note timed out')).catch(() => {});
 }
