@@ -5,6 +5,8 @@ import { leaseLocalPostgres } from './server-lease.ts';
 
 export interface Database {
   sql: Sql;
+  /** The connection URL itself, password included: for deriving other logins' URLs, never to print. */
+  url: string;
   /** Where it is, with any password hidden, for status output. */
   location: string;
   close(): Promise<void>;
@@ -35,7 +37,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
         throw error;
       },
     );
-    return { sql, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
+    return { sql, url: options.url, location: redact(options.url), close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? defaultDataDir;
   // Leased, not just started: another CLI process may be using the same server (see server-lease.ts).
@@ -44,6 +46,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const sql = createSql(local.url, options);
   return {
     sql,
+    url: local.url,
     location: `embedded PostgreSQL in ${local.dataDir} (${redact(local.url)})`,
     close: async () => {
       await sql.end({ timeout: 5 }).finally(() => lease.release());
