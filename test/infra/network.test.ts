@@ -16,6 +16,11 @@ describe('NAT', () => {
       ImageId: { Ref: Match.stringLikeRegexp('al2023.*arm64') },
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true }) }],
     });
+    // The instance's public IPv4 comes from its public subnet: without one it could not reach out.
+    dev.network.hasResourceProperties('AWS::EC2::Subnet', {
+      MapPublicIpOnLaunch: true,
+      Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Public' }]),
+    });
     dev.network.hasResourceProperties('AWS::EC2::Route', {
       DestinationCidrBlock: '0.0.0.0/0',
       InstanceId: { Ref: Match.stringLikeRegexp('NatInstance') },
