@@ -1,7 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { databaseInstanceIdentifier, parseRestoreSource } from '#infra/restore-source.ts';
-import { templatesOf } from './cdk-app.ts';
+import { buildApp, templatesOf } from './cdk-app.ts';
 
 const RECOVERY_POINT = 'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-0a1b2c3d';
 const normal = { dev: templatesOf('dev'), prod: templatesOf('prod') };
@@ -117,6 +118,21 @@ describe.each(['dev', 'prod'] as const)('a restored %s database', (stage) => {
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Environment.Variables.DB_INSTANCE_ID).toBe(id);
     }
+  });
+});
+
+describe('cdk-nag on a restored stage', () => {
+  it.each([
+    ['dev', 'pitr:market-data-dev@2026-11-30T05:00:00Z'],
+    ['prod', `snapshot:${RECOVERY_POINT}`],
+  ] as const)('finds nothing unacknowledged on %s restored from %s', (stage, value) => {
+    const { app } = buildApp(stage, { context: { [`restore:${stage}`]: value } });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(
+      report.violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+      ),
+    ).toEqual([]);
   });
 });
 
