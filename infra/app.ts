@@ -1,5 +1,6 @@
 import type { App, Environment, StackProps } from 'aws-cdk-lib';
-import { loadStageConfig } from './config.ts';
+import { loadStageConfig, type StageConfig, StageConfigError } from './config.ts';
+import { BackupCopyStack } from './constructs/database-backups.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
@@ -17,8 +18,11 @@ export interface MarketDataStacks {
  * deployed in dependency order by `cdk deploy --all`.
  * @throws StageConfigError for an unknown stage.
  */
-export function addMarketDataStacks(app: App, env: Environment): MarketDataStacks {
-  const config = loadStageConfig(app.node.tryGetContext('stage'));
+export function addMarketDataStacks(
+  app: App,
+  env: Environment,
+  config: StageConfig = loadStageConfig(app.node.tryGetContext('stage')),
+): MarketDataStacks {
   const name = (concern: string) => `MarketData-${config.stage}-${concern}`;
   const common: StackProps = {
     env,
@@ -38,6 +42,21 @@ export function addMarketDataStacks(app: App, env: Environment): MarketDataStack
     vpc: network.vpc,
   });
   data.addStackDependency(network, 'the database and its rotation function are placed in the VPC subnets');
+  const { copyToRegion } = config.backup;
+  if (copyToRegion !== undefined) {
+    if (copyToRegion === env.region) {
+      throw new StageConfigError(
+        `stage ${config.stage}: backup.copyToRegion is ${copyToRegion}, the region deployed to: choose another region in infra/config.ts`,
+      );
+    }
+    const backupCopy = new BackupCopyStack(app, name('BackupCopy'), {
+      ...common,
+      env: { ...env, region: copyToRegion },
+      description: `market-data: the vault that ${config.stage}'s recovery points are copied to`,
+      config,
+    });
+    data.addStackDependency(backupCopy, 'the backup plan copies every recovery point into its vault');
+  }
 
   const pipeline = new PipelineStack(app, name('Pipeline'), {
     ...common,
@@ -45,6 +64,7 @@ export function addMarketDataStacks(app: App, env: Environment): MarketDataStack
     config,
     vpc: network.vpc,
     database: data.database,
+    databaseInstanceId: data.instanceIdentifier,
     databaseSecret: data.databaseSecret,
     discordWebhook: data.discordWebhook,
   });
@@ -62,7 +82,7 @@ export function addMarketDataStacks(app: App, env: Environment): MarketDataStack
     ingestQueue: pipeline.ingestQueue,
     ingestDlq: pipeline.ingestDlq,
     schedulerDlq: pipeline.schedulerDlq,
-    database: data.database,
+    database: data.databaseByName,
     discordWebhook: data.discordWebhook,
   });
   observability.addStackDependency(pipeline, 'the alarms and dashboard watch the queues and functions');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { connectionBudget, INSTANCE_CLASS_MEMORY_GIB, type InstanceClass } from './connection-budget.ts';
+import { BACKUP_RETENTION_DAYS } from './constructs/database-backups.ts';
 
 /**
  * Sizing and protection per stage — the one place that says what differs between dev and prod; everything
@@ -10,12 +12,22 @@ export const stageNameSchema = z.enum(['dev', 'prod'], {
 });
 export type StageName = z.infer<typeof stageNameSchema>;
 
+const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1');
+
 const stageConfigSchema = z.object({
-  /** One NAT gateway is enough for a daily batch that heals its own gaps (see network-stack.ts). */
+  /** One NAT is enough for a daily batch that heals its own gaps (see network-stack.ts). */
   natGateways: z.number().int().min(1).max(2),
+  /**
+   * 'gateway': the managed NAT gateway (~$33/month + its IPv4). 'instance': a t4g.nano NAT instance
+   * (~$3 + its IPv4), patched by replacement on deploy; an outage of it only delays a daily batch.
+   */
+  nat: z.enum(['gateway', 'instance']),
   database: z.object({
-    /** A Graviton burstable class, e.g. t4g.micro; the instance dominates the bill (docs/DEPLOY.md). */
-    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/),
+    /** An instance class of connection-budget.ts's table; the instance dominates the bill (docs/DEPLOY.md). */
+    instanceType: z.enum(Object.keys(INSTANCE_CLASS_MEMORY_GIB) as [InstanceClass, ...InstanceClass[]], {
+      error: (issue) =>
+        `instance class ${JSON.stringify(issue.input)} is not in INSTANCE_CLASS_MEMORY_GIB (infra/connection-budget.ts): add it with its memory`,
+    }),
     multiAz: z.boolean(),
     allocatedStorageGiB: z.number().int().min(20),
     maxAllocatedStorageGiB: z.number().int().min(20),
@@ -26,6 +38,26 @@ const stageConfigSchema = z.object({
     removal: z.enum(['destroy', 'snapshot']),
     /** Performance Insights (7 days of history is free); not offered on micro/small classes. */
     performanceInsights: z.boolean(),
+  }),
+  backup: z.object({
+    /**
+     * Copy every recovery point to a vault in this region (a BackupCopy stack there holds it). That
+     * region must be bootstrapped too (docs/DEPLOY.md). Unset: no copy.
+     */
+    copyToRegion: regionSchema.optional(),
+    /**
+     * AWS Backup Vault Lock on the stage's vaults: no one can delete a recovery point before
+     * minRetentionDays or keep one past maxRetentionDays. With changeableForDays (3 or more) the lock
+     * becomes immutable (compliance mode) that many days after it is set; without, it is governance
+     * mode, which an IAM principal allowed backup:DeleteBackupVaultLockConfiguration can lift.
+     */
+    vaultLock: z
+      .object({
+        minRetentionDays: z.number().int().min(1),
+        maxRetentionDays: z.number().int().max(36500),
+        changeableForDays: z.number().int().min(3).optional(),
+      })
+      .optional(),
   }),
   /** CloudWatch Logs retention for functions, VPC flow logs and PostgreSQL logs. */
   logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
@@ -49,9 +81,13 @@ const stageConfigSchema = z.object({
 });
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: StageName };
 
-const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
+/** A stage's configuration before validation: the shape of each entry of the table below. */
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+
+const stages: Record<StageName, StageConfigInput> = {
   dev: {
     natGateways: 1,
+    nat: 'instance',
     database: {
       instanceType: 't4g.micro',
       multiAz: false,
@@ -62,6 +98,7 @@ const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
       removal: 'destroy',
       performanceInsights: false,
     },
+    backup: {},
     logRetentionDays: 14,
     retainOnDelete: false,
     ingest: { maxConcurrency: 2 },
@@ -71,6 +108,7 @@ const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
   },
   prod: {
     natGateways: 1,
+    nat: 'gateway',
     database: {
       instanceType: 't4g.medium',
       multiAz: true,
@@ -80,6 +118,12 @@ const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
       deletionProtection: true,
       removal: 'snapshot',
       performanceInsights: true,
+    },
+    backup: {
+      copyToRegion: 'us-west-2',
+      // Governance mode: deleting a recovery point early needs a deliberate IAM permission; no
+      // changeableForDays, so no one is locked in for good by a config typo.
+      vaultLock: { minRetentionDays: BACKUP_RETENTION_DAYS.daily, maxRetentionDays: 400 },
     },
     logRetentionDays: 90,
     retainOnDelete: true,
@@ -95,14 +139,20 @@ export class StageConfigError extends Error {
   override name = 'StageConfigError';
 }
 
+/** A copy of the configuration table's entry for a stage, to vary in tests. */
+export function stageConfigInput(stage: StageName): StageConfigInput {
+  return structuredClone(stages[stage]);
+}
+
 /**
- * The configuration of the stage named by the `stage` context value.
- * @throws StageConfigError for an unknown stage or a configuration that breaks an invariant.
+ * The configuration of the stage named by the `stage` context value (or `input` in its place).
+ * @throws StageConfigError for an unknown stage or a configuration that breaks an invariant, such as
+ * more peak database connections than the instance class allows the pipeline.
  */
-export function loadStageConfig(stage: unknown): StageConfig {
+export function loadStageConfig(stage: unknown, input?: StageConfigInput): StageConfig {
   const name = stageNameSchema.safeParse(stage);
   if (!name.success) throw new StageConfigError(name.error.issues[0]?.message ?? 'invalid stage');
-  const config = stageConfigSchema.safeParse(stages[name.data]);
+  const config = stageConfigSchema.safeParse(input ?? stages[name.data]);
   if (!config.success) {
     const issue = config.error.issues[0];
     throw new StageConfigError(`stage ${name.data}: ${issue?.path.join('.')}: ${issue?.message}`);
@@ -111,7 +161,37 @@ export function loadStageConfig(stage: unknown): StageConfig {
   if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
     throw new StageConfigError(`stage ${name.data}: maxAllocatedStorageGiB is below allocatedStorageGiB`);
   }
+  checkConnectionBudget(name.data, config.data);
+  checkVaultLock(name.data, config.data.backup.vaultLock);
   return { ...config.data, stage: name.data };
+}
+
+function checkConnectionBudget(stage: StageName, config: z.infer<typeof stageConfigSchema>): void {
+  const { instanceType } = config.database;
+  const ingestConcurrency = config.ingest.reservedConcurrency ?? config.ingest.maxConcurrency;
+  const budget = connectionBudget({ instanceClass: instanceType, ingestConcurrency });
+  if (budget.peak > budget.allowed) {
+    throw new StageConfigError(
+      `stage ${stage}: the pipeline may open ${budget.peak} database connections but db.${instanceType} ` +
+        `allows it ${budget.allowed} (half of ~${budget.maxConnections}, infra/connection-budget.ts): lower ` +
+        `ingest.maxConcurrency/reservedConcurrency to at most ${Math.max(budget.maxIngestConcurrency, 0)} ` +
+        'or choose a larger database.instanceType',
+    );
+  }
+}
+
+function checkVaultLock(
+  stage: StageName,
+  lock: z.infer<typeof stageConfigSchema>['backup']['vaultLock'],
+): void {
+  if (lock === undefined) return;
+  const { daily, monthly } = BACKUP_RETENTION_DAYS;
+  if (lock.minRetentionDays > daily || lock.maxRetentionDays < monthly) {
+    throw new StageConfigError(
+      `stage ${stage}: backup.vaultLock must admit the plan's retentions (${daily} and ${monthly} days): ` +
+        `set minRetentionDays to at most ${daily} and maxRetentionDays to at least ${monthly}`,
+    );
+  }
 }
 
 /** Used when neither -c account=... nor CDK_DEFAULT_ACCOUNT is set, so `cdk synth` works offline. */
@@ -120,7 +200,7 @@ export const DEFAULT_REGION = 'us-east-1';
 
 const environmentSchema = z.object({
   account: z.string().regex(/^\d{12}$/, 'account must be 12 digits, e.g. -c account=123456789012'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'),
+  region: regionSchema,
 });
 
 /**

@@ -14,6 +14,8 @@ export interface SchemaMigrationProps {
   readonly handler: IFunction;
   readonly config: StageConfig;
   readonly migrationsDir: string;
+  /** A new identifier (a restore) is an Update too: the restored database may predate migrations. */
+  readonly databaseInstanceId?: string;
 }
 
 /**
@@ -36,8 +38,11 @@ export class SchemaMigration extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SchemaMigration',
-      // A changed hash is an Update, so CloudFormation invokes the handler again; nothing else changes it.
-      properties: { MigrationsHash: hashMigrations(props.migrationsDir) },
+      // A changed hash or database is an Update, so CloudFormation invokes the handler again.
+      properties: {
+        MigrationsHash: hashMigrations(props.migrationsDir),
+        ...(props.databaseInstanceId && { DatabaseInstanceId: props.databaseInstanceId }),
+      },
       // A migration stuck on a lock fails the deploy after 15 minutes rather than the default hour.
       serviceTimeout: Duration.minutes(15),
     });

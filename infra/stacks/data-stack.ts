@@ -1,14 +1,13 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { addDatabaseBackups } from '../constructs/database-backups.ts';
+import { restoredOrNewDatabase } from '../constructs/restored-database.ts';
+import { databaseInstanceIdentifier, parseRestoreSource, restoreContextKey } from '../restore-source.ts';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
@@ -25,7 +24,11 @@ const PASSWORD_EXCLUDED = ' "\'`\\/@:?#[]{}<>%&+=,;|^~$!*()';
 
 /** The PostgreSQL instance, its credentials and their rotation, its backups, and the Discord secret. */
 export class DataStack extends Stack {
-  readonly database: rds.DatabaseInstance;
+  readonly database: rds.DatabaseInstance | rds.DatabaseInstanceFromSnapshot;
+  /** `market-data-<stage>`, or the restored instance's identifier (infra/restore-source.ts). */
+  readonly instanceIdentifier: string;
+  /** The same instance for metrics and alarms in other stacks, known by its identifier. */
+  readonly databaseByName: rds.IDatabaseInstance;
   /** The RDS-generated secret: host, port, username, password, dbname. */
   readonly databaseSecret: secretsmanager.ISecret;
   /** Holds the Discord webhook URL, which the operator puts in after the first deploy. */
@@ -50,9 +53,13 @@ export class DataStack extends Stack {
     });
 
     // Named so its log group can be created here with a retention before RDS creates one without.
-    const instanceIdentifier = `market-data-${config.stage}`;
+    const restore = parseRestoreSource(
+      config.stage,
+      this.node.tryGetContext(restoreContextKey(config.stage)),
+    );
+    this.instanceIdentifier = databaseInstanceIdentifier(config.stage, restore);
     const postgresLogs = new logs.LogGroup(this, 'PostgresLogs', {
-      logGroupName: `/aws/rds/instance/${instanceIdentifier}/postgresql`,
+      logGroupName: `/aws/rds/instance/${this.instanceIdentifier}/postgresql`,
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: removal,
     });
@@ -64,8 +71,8 @@ export class DataStack extends Stack {
       excludeCharacters: PASSWORD_EXCLUDED,
     });
     credentials.applyRemovalPolicy(removal);
-    this.database = new rds.DatabaseInstance(this, 'Database', {
-      instanceIdentifier,
+    this.database = restoredOrNewDatabase(this, restore, credentials, {
+      instanceIdentifier: this.instanceIdentifier,
       engine,
       // 17 -> 18 (the revisions log needs RETURNING old/new): CloudFormation refuses a major version
       // change without this. DEPLOY.md says to take a snapshot first.
@@ -77,14 +84,11 @@ export class DataStack extends Stack {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [securityGroup],
       port: DATABASE_PORT,
-      databaseName: 'market_data',
-      credentials: rds.Credentials.fromSecret(credentials),
       parameterGroup,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       storageType: rds.StorageType.GP3,
       allocatedStorage: db.allocatedStorageGiB,
       maxAllocatedStorage: db.maxAllocatedStorageGiB,
-      storageEncrypted: true,
       multiAz: db.multiAz,
       // UTC windows: after the 02:00 freshness run, before AWS Backup's 05:00 snapshot.
       backupRetention: Duration.days(db.backupRetentionDays),
@@ -109,7 +113,7 @@ export class DataStack extends Stack {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
 
-    this.addBackupPlan(config.stage);
+    addDatabaseBackups(this, config, this.database);
 
     this.discordWebhook = new secretsmanager.Secret(this, 'DiscordWebhook', {
       description:
@@ -120,68 +124,18 @@ export class DataStack extends Stack {
     });
 
     this.acknowledgeFindings(config);
+    // Other stacks' alarms name the instance by its identifier as a literal: a Ref would be an export,
+    // and CloudFormation refuses to change an export in use, as a restore (new identifier) must.
+    this.databaseByName = rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, 'DatabaseByName', {
+      instanceIdentifier: this.instanceIdentifier,
+      instanceEndpointAddress: this.database.dbInstanceEndpointAddress,
+      port: DATABASE_PORT,
+      securityGroups: [],
+    });
+    new CfnOutput(this, 'DatabaseInstanceIdentifier', { value: this.instanceIdentifier });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.dbInstanceEndpointAddress });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.databaseSecret.secretArn });
     new CfnOutput(this, 'DiscordWebhookSecretArn', { value: this.discordWebhook.secretArn });
-  }
-
-  /** Daily recovery points kept 35 days and monthly ones kept 12 months, in a KMS-encrypted vault. */
-  private addBackupPlan(stage: string): void {
-    // Backups must outlive the stack: the vault and its key are always retained.
-    const key = new kms.Key(this, 'BackupKey', {
-      description: 'market-data AWS Backup vault',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const vault = new backup.BackupVault(this, 'BackupVault', {
-      encryptionKey: key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // Both rules start at 05:00 UTC: on the 1st AWS Backup keeps one recovery point with the longer
-    // retention instead of taking two snapshots.
-    const at0500Utc = { hour: '5', minute: '0' };
-    const plan = new backup.BackupPlan(this, 'BackupPlan', {
-      backupPlanName: `market-data-${stage}`,
-      backupVault: vault,
-      backupPlanRules: [
-        new backup.BackupPlanRule({
-          ruleName: 'daily-35-days',
-          scheduleExpression: events.Schedule.cron(at0500Utc),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(4),
-          deleteAfter: Duration.days(35),
-        }),
-        new backup.BackupPlanRule({
-          ruleName: 'monthly-12-months',
-          scheduleExpression: events.Schedule.cron({ ...at0500Utc, day: '1' }),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(4),
-          deleteAfter: Duration.days(365),
-        }),
-      ],
-    });
-    // The restore runbook (docs/OPERATIONS.md) passes this role to start-restore-job too.
-    const role = new iam.Role(this, 'BackupRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
-      description: 'AWS Backup: back up and restore the market-data database',
-    });
-    plan.addSelection('Database', {
-      resources: [backup.BackupResource.fromRdsDatabaseInstance(this.database)],
-      role,
-      allowRestores: true,
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      reason:
-        'The AWS-maintained service-role policy AWS Backup documents for backup jobs; the selection limits it to this instance.',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
-      reason:
-        'The AWS-maintained service-role policy AWS Backup documents for restore jobs, used by the restore runbook.',
-    });
-    new CfnOutput(this, 'BackupVaultName', { value: vault.backupVaultName });
-    new CfnOutput(this, 'BackupRoleArn', { value: role.roleArn });
   }
 
   private acknowledgeFindings(config: StageConfig): void {

@@ -3,7 +3,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -31,7 +31,7 @@ export interface ObservabilityStackProps extends StackProps {
   readonly ingestQueue: IQueue;
   readonly ingestDlq: IQueue;
   readonly schedulerDlq: IQueue;
-  readonly database: DatabaseInstance;
+  readonly database: IDatabaseInstance;
   readonly discordWebhook: ISecret;
 }
 

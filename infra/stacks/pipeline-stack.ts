@@ -2,11 +2,12 @@ import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cd
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
-import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { DLQ_MAX_CONCURRENCY } from '../connection-budget.ts';
 import { MarketSchedules } from '../constructs/market-schedules.ts';
 import { PipelineFunction } from '../constructs/pipeline-function.ts';
 import { SchemaMigration } from '../constructs/schema-migration.ts';
@@ -16,7 +17,9 @@ import { DATABASE_PORT } from './data-stack.ts';
 export interface PipelineStackProps extends StackProps {
   readonly config: StageConfig;
   readonly vpc: ec2.IVpc;
-  readonly database: DatabaseInstance;
+  readonly database: IDatabaseInstance;
+  /** A literal (DataStack.instanceIdentifier): it changes when the database is restored. */
+  readonly databaseInstanceId: string;
   readonly databaseSecret: ISecret;
   readonly discordWebhook: ISecret;
 }
@@ -47,10 +50,14 @@ export class PipelineStack extends Stack {
     const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc,
       description: 'market-data functions: PostgreSQL in the VPC, providers and AWS APIs through the NAT',
-      allowAllOutbound: true,
+      allowAllOutbound: false,
     });
+    // HTTPS is all they send out: Yahoo, Upbit, Discord and the AWS APIs. DNS goes to the VPC resolver,
+    // which security groups do not filter.
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the providers and AWS APIs');
     // Declared in this stack (remoteRule) so the data stack never refers back to the pipeline.
     for (const databaseSecurityGroup of database.connections.securityGroups) {
+      securityGroup.addEgressRule(databaseSecurityGroup, ec2.Port.tcp(DATABASE_PORT), 'PostgreSQL');
       databaseSecurityGroup.addIngressRule(
         securityGroup,
         ec2.Port.tcp(DATABASE_PORT),
@@ -105,6 +112,7 @@ export class PipelineStack extends Stack {
       handler: migrate,
       config,
       migrationsDir,
+      databaseInstanceId: props.databaseInstanceId,
     });
 
     // Collect and backfill read the Discord secret too: a task the queue rejects twice is failed on the
@@ -188,6 +196,11 @@ export class PipelineStack extends Stack {
     // Like dlq: the shared handler wiring reads the URL at cold start; the reaper never sends.
     reaper.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
     this.functions = { collect, backfill, ingest, dlq, freshness, reaper };
+    // A restore gives the database a new identifier: this updates every function, so no warm environment
+    // keeps a connection to the instance it replaced, and re-runs the migration on the restored one.
+    for (const fn of [migrate, collect, backfill, ingest, dlq, freshness, reaper]) {
+      fn.addEnvironment('DB_INSTANCE_ID', props.databaseInstanceId);
+    }
 
     const ingestMapping = new EventSourceMapping(this, 'IngestFromQueue', {
       target: ingest,
@@ -213,7 +226,7 @@ export class PipelineStack extends Stack {
       batchSize: 10,
       reportBatchItemFailures: true,
       // The minimum: dead letters are a trickle, and each holds a database connection.
-      maxConcurrency: 2,
+      maxConcurrency: DLQ_MAX_CONCURRENCY,
     });
     this.ingestDlq.grantConsumeMessages(dlq);
 

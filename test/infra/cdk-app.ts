@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addMarketDataStacks, type MarketDataStacks } from '#infra/app.ts';
-import type { StageName } from '#infra/config.ts';
+import { loadStageConfig, type StageConfigInput, type StageName } from '#infra/config.ts';
 import { FUNCTION_ENV } from '#shared/aws/lambda-env.ts';
 
 const readJson = (file: string) =>
@@ -16,19 +16,24 @@ export const TEST_ENV = { account: '111111111111', region: 'us-east-1' };
  * The app as `cdk synth -c stage=<stage>` builds it, without esbuild bundling and the built-in template
  * validation: `npm run synth` covers those, and without them building a stage takes about a second.
  */
-export function buildApp(stage: StageName): { app: App; stacks: MarketDataStacks } {
+export function buildApp(
+  stage: StageName,
+  options: { context?: Record<string, string>; config?: StageConfigInput } = {},
+): { app: App; stacks: MarketDataStacks } {
   const app = new App({
-    context: { ...cliContext, stage, 'aws:cdk:bundling-stacks': [] },
+    context: { ...cliContext, stage, 'aws:cdk:bundling-stacks': [], ...options.context },
     builtinCloudFormationValidation: false,
   });
-  return { app, stacks: addMarketDataStacks(app, TEST_ENV) };
+  const config = options.config && loadStageConfig(stage, options.config);
+  return { app, stacks: addMarketDataStacks(app, TEST_ENV, config) };
 }
 
 /** Templates of every stack of a stage, synthesized once. */
 export function templatesOf(
   stage: StageName,
+  options?: Parameters<typeof buildApp>[1],
 ): Record<keyof MarketDataStacks, Template> & { stacks: MarketDataStacks } {
-  const { stacks } = buildApp(stage);
+  const { stacks } = buildApp(stage, options);
   const t = (s: Stack) => Template.fromStack(s);
   return {
     stacks,
