@@ -27,7 +27,11 @@ export function defineConsoleCommand(program: Command): Command {
     .option('--port <n>', `TCP port on 127.0.0.1 (0: any free port)`, String(DEFAULT_CONSOLE_PORT))
     .addHelpText(
       'after',
-      '\nExample:\n  npm run cli -- console --port 8321        then open http://127.0.0.1:8321/ (Ctrl-C stops it)',
+      [
+        '\nExamples:',
+        '  npm run cli -- console --port 8321        then open http://127.0.0.1:8321/ (Ctrl-C stops it)',
+        '  npm run -s cli -- --json console --port 0 prints {"url":"http://127.0.0.1:PORT/"} on stdout',
+      ].join('\n'),
     );
 }
 

@@ -23,6 +23,7 @@ import {
  * generous limits for a loaded machine; screenshots go to test-artifacts/console/ (git-ignored).
  */
 const chromiumPath = findChromium();
+if (chromiumPath === undefined) console.warn(`console browser tests ${NO_CHROMIUM_REASON}`);
 const ARTIFACTS = 'test-artifacts/console';
 const WAIT_MS = 90_000;
 /** SPY splits 2:1 inside the charted range, and pays a dividend after it. */
