@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { actionsCommand } from '#shared/cli/actions-command.ts';
+import { consoleCommand, defineConsoleCommand } from '#shared/cli/console-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
 import {
@@ -180,6 +181,7 @@ program
   .requiredOption('--assets <symbols>', 'comma-separated symbols')
   .addHelpText('after', '\nExample:\n  npm run -s cli -- actions --assets AAPL --json')
   .action(run(actionsCommand));
+defineConsoleCommand(program).action(run(consoleCommand));
 program
   .command('status')
   .description('migrate, sync the asset universe and summarise what is stored')

@@ -25,6 +25,9 @@ export class InterruptedError extends Error {
 const controller = new AbortController();
 let received: StopSignal | undefined;
 let stoppableRuns = 0;
+const TASKS_NOTICE =
+  'stopping; the tasks in flight may finish, the rest are recorded as interrupted (press Ctrl-C again to quit at once)';
+let stoppingNotice = TASKS_NOTICE;
 
 /** Installs the handlers once, at start-up. */
 export function handleStopSignals(stderr: NodeJS.WriteStream = process.stderr): void {
@@ -35,17 +38,22 @@ export function handleStopSignals(stderr: NodeJS.WriteStream = process.stderr): 
         process.exit(SIGNAL_EXIT_CODES[received ?? signal]);
       }
       received = signal;
-      stderr.write(
-        `\n${signal}: stopping; the tasks in flight may finish, the rest are recorded as interrupted (press Ctrl-C again to quit at once)\n`,
-      );
+      stderr.write(`\n${signal}: ${stoppingNotice}\n`);
       controller.abort(signal);
     });
   }
 }
 
-/** Runs `work` so that the first stop signal aborts `signal` instead of ending the process. */
-export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` so that the first stop signal aborts `signal` instead of ending the process; `notice` is
+ * what the signal prints (by default, what happens to the tasks in flight).
+ */
+export async function stoppable<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  notice: string = TASKS_NOTICE,
+): Promise<T> {
   stoppableRuns += 1;
+  stoppingNotice = notice;
   try {
     return await work(controller.signal);
   } finally {

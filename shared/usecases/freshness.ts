@@ -1,4 +1,5 @@
 import { type CalendarId, getCalendar } from '#shared/calendars/index.ts';
+import type { Sql } from '#shared/db/client.ts';
 import { latestSessions } from '#shared/db/coverage.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -39,25 +40,7 @@ const EMPTY_ASSET_REPAIR_SESSIONS = 7;
  */
 export async function checkFreshness(deps: PipelineDeps): Promise<FreshnessReport> {
   const now = deps.now();
-  const assets = (await latestSessions(deps.sql)).map((a): AssetFreshness => {
-    const calendar = getCalendar(a.calendar);
-    const expected = calendar.expectedLastSession(now);
-    const stale = a.latest === null || a.latest < expected;
-    const missingSessions = !stale
-      ? 0
-      : a.latest === null
-        ? null
-        : calendar.sessionsBetween(a.latest, expected).length - 1;
-    const behind = a.delistingSuspectedAt ? 'SUSPECTED_DELISTED' : 'STALE';
-    return {
-      symbol: a.symbol,
-      calendar: a.calendar,
-      latest: a.latest,
-      expected,
-      status: stale ? behind : 'OK',
-      missingSessions,
-    };
-  });
+  const assets = await assessFreshness(deps.sql, now);
   const stale = assets.filter((a) => a.status === 'STALE');
   const suspected = assets.filter((a) => a.status === 'SUSPECTED_DELISTED').length;
   deps.metrics.add('StaleAssets', stale.length);
@@ -91,4 +74,30 @@ async function repair(deps: PipelineDeps, stale: AssetFreshness[]): Promise<Back
       return { symbol: a.symbol, start, end: a.expected };
     }),
   );
+}
+
+/**
+ * Step 1 alone, with no metric, log line or alert: what the console shows every few seconds. Reads only.
+ * @throws CalendarRangeError when `now` is outside an asset's calendar.
+ */
+export async function assessFreshness(sql: Sql, now: Date): Promise<AssetFreshness[]> {
+  return (await latestSessions(sql)).map((a): AssetFreshness => {
+    const calendar = getCalendar(a.calendar);
+    const expected = calendar.expectedLastSession(now);
+    const stale = a.latest === null || a.latest < expected;
+    const missingSessions = !stale
+      ? 0
+      : a.latest === null
+        ? null
+        : calendar.sessionsBetween(a.latest, expected).length - 1;
+    const behind = a.delistingSuspectedAt ? 'SUSPECTED_DELISTED' : 'STALE';
+    return {
+      symbol: a.symbol,
+      calendar: a.calendar,
+      latest: a.latest,
+      expected,
+      status: stale ? behind : 'OK',
+      missingSessions,
+    };
+  });
 }
