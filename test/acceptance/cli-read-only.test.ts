@@ -10,15 +10,19 @@ let db: TestDatabase;
 let jobId: number;
 const cli = (...args: string[]) => runCli(args, { DATABASE_URL: db.url });
 
-/** A database whose assets differ from the universe file: one renamed, one extra, one deactivated. */
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await syncUniverse(db.sql, await loadUniverse());
+/** Makes the assets differ from the universe file: one renamed, one extra, one deactivated. */
+async function diverge(): Promise<void> {
   await db.sql`UPDATE assets SET name = 'Edited by hand' WHERE symbol = 'SPY'`;
   await db.sql`UPDATE assets SET active = false WHERE symbol = 'XLK'`;
   await db.sql`
     INSERT INTO assets (symbol, name, category, calendar, provider, provider_symbol, currency)
-    VALUES ('LOCALONLY', 'Not in the universe', 'stock', 'XNYS', 'yahoo', 'LOCALONLY', 'USD')`;
+    VALUES ('LOCALONLY', 'Not in the universe', 'stock', 'XNYS', 'yahoo', 'LOCALONLY', 'USD')
+    ON CONFLICT (symbol) DO UPDATE SET active = true`;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await syncUniverse(db.sql, await loadUniverse());
   const [spy] = await db.sql<{ id: number }[]>`SELECT id FROM assets WHERE symbol = 'SPY'`;
   const created = await createJob(db.sql, {
     kind: 'backfill',
@@ -61,6 +65,7 @@ describe('commands that only read', () => {
     ],
     ['a retry of an unknown job', ['backfill', '--retry-failed', '99999', '--offline']],
   ])('%s changes no row, not even the assets that differ from the universe file', async (_, args) => {
+    await diverge();
     const before = await snapshotRows(db.sql);
     const { code } = await cli(...args.map((a) => (a === 'JOB' ? String(jobId) : a)));
     expect(code).not.toBeNull();
@@ -70,6 +75,7 @@ describe('commands that only read', () => {
 
 describe('assets sync', () => {
   it('prints what it would change with --dry-run, then applies exactly that without it', async () => {
+    await diverge();
     const dryRun = await cli('assets', 'sync', '--dry-run', '--json');
     expect(dryRun.code).toBe(0);
     const diff = JSON.parse(dryRun.stdout);
