@@ -1,27 +1,20 @@
 import { Command, Option } from 'commander';
 import { actionsCommand } from '#shared/cli/actions-command.ts';
+import { assetsSyncCommand } from '#shared/cli/assets-command.ts';
+import { backfillCommand } from '#shared/cli/backfill-command.ts';
+import { addExamples, followConventions } from '#shared/cli/conventions.ts';
 import { consoleCommand, defineConsoleCommand } from '#shared/cli/console-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
+import { loadEnvFile } from '#shared/cli/env-file.ts';
+import { EXAMPLES } from '#shared/cli/examples.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
-import {
-  handleStopSignals,
-  InterruptedError,
-  SIGNAL_EXIT_CODES,
-  stopSignalReceived,
-} from '#shared/cli/interrupt.ts';
+import { handleStopSignals } from '#shared/cli/interrupt.ts';
 import { jobsCancelCommand, jobsReapCommand } from '#shared/cli/job-lifecycle-commands.ts';
 import { jobsCommand } from '#shared/cli/jobs-command.ts';
-import { createOutput, type Output } from '#shared/cli/output.ts';
-import {
-  backfillCommand,
-  calendarCommand,
-  freshnessCommand,
-  startCommand,
-} from '#shared/cli/pipeline-commands.ts';
+import { calendarCommand, freshnessCommand, startCommand } from '#shared/cli/pipeline-commands.ts';
 import { pricesCommand } from '#shared/cli/prices-command.ts';
 import { revisionsCommand } from '#shared/cli/revisions-command.ts';
-import { type Config, loadConfig } from '#shared/config.ts';
-import { cleanText } from '#shared/domain/text.ts';
+import { run } from '#shared/cli/run-command.ts';
 
 const HELP_AFTER = `
 Examples:
@@ -31,60 +24,21 @@ Examples:
   npm run cli -- jobs 42 --watch                           follow a job's progress
   npm run cli -- calendar --calendar XKRX --start 2025-01-01 --end 2025-01-31
 
-Without DATABASE_URL the commands use an embedded PostgreSQL in .data/ (see .env.example).
-
-Exit codes:
-  0  success
-  1  the operation ran and failed (a job failed, data is stale, schema drift...)
-  2  bad input or configuration: nothing was changed
-  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: unfinished tasks were recorded as interrupted;
-            resume with backfill --retry-failed ID (a second Ctrl-C quits at once)`;
-
-/** Wraps a command: parse config, run, map errors to a one-line message and an exit code. */
-function run<F>(action: (config: Config, out: Output, flags: F) => Promise<number>) {
-  return async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    const flags = {
-      ...command.optsWithGlobals(),
-      id: typeof args[0] === 'string' ? args[0] : undefined,
-    } as F & {
-      json: boolean;
-    };
-    const out = createOutput(flags.json);
-    try {
-      process.exitCode = await action(loadConfig(), out, flags);
-      const stoppedBy = stopSignalReceived();
-      if (stoppedBy) process.exitCode = SIGNAL_EXIT_CODES[stoppedBy];
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const line = cleanText(message.split('\n')[0] ?? '', 1_000); // may quote provider or DB text
-      // Use cases already name themselves ("backfill: ..."): don't say it twice.
-      process.stderr.write(
-        `${line.startsWith(`${command.name()}:`) ? line : `${command.name()}: ${line}`}\n`,
-      );
-      process.exitCode = error instanceof InterruptedError ? error.exitCode : isInputError(error) ? 2 : 1;
-    }
-  };
-}
-
-function isInputError(error: unknown): boolean {
-  return error instanceof Error && ['ConfigError', 'UniverseError', 'InputError'].includes(error.name);
-}
+Without DATABASE_URL the commands use an embedded PostgreSQL in .data/. Settings come from the
+environment and .env (the environment wins); .env.example lists them all.
+Scripts: \`npm run -s cli -- status --json\` or \`npx market-data status --json\` (stdout is JSON only).`;
 
 const offline = new Option('--offline', 'use the local market server instead of Yahoo and Upbit').default(
   false,
 );
 
-const program = new Command('market-data')
+loadEnvFile();
+const program = followConventions(new Command('market-data'))
   .description(
     'Daily OHLCV for US, KRX and crypto markets into PostgreSQL: the same pipeline as on AWS, run locally.',
   )
   .option('--json', 'print one machine-readable JSON result on stdout', false)
-  .addHelpText('after', HELP_AFTER)
-  // Usage errors in one line, like every other error; --help has the rest.
-  .configureOutput({ outputError: (text, write) => write(`${text.trim().split('\n')[0]} (see --help)\n`) })
-  // Usage errors (unknown command or option, missing value) are bad input: exit 2, like the rest.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .addHelpText('after', HELP_AFTER);
 
 program
   .command('start')
@@ -184,7 +138,7 @@ program
 defineConsoleCommand(program).action(run(consoleCommand));
 program
   .command('status')
-  .description('migrate, sync the asset universe and summarise what is stored')
+  .description('summarise what is stored per calendar (reads only; never migrates or syncs)')
   .action(run(statusCommand));
 program.command('migrate').description('apply pending database migrations').action(run(migrateCommand));
 program
@@ -194,5 +148,14 @@ program
   .description('compare the live schema with what the migrations define (exit 1 on drift)')
   .action(run(dbCheckCommand));
 
+program
+  .command('assets')
+  .description('the asset universe')
+  .command('sync')
+  .description('make the assets table match the universe file (UNIVERSE_FILE) and print the diff')
+  .option('--dry-run', 'print what would change; write nothing', false)
+  .action(run(assetsSyncCommand));
+
+addExamples(program, EXAMPLES);
 handleStopSignals();
 await program.parseAsync(process.argv);

@@ -1,19 +1,26 @@
 import { z } from 'zod';
 
-/** Process configuration, parsed once from the environment at start-up. */
-const configSchema = z.object({
+/**
+ * Process configuration of the CLI, parsed once from the environment (and .env, see env-file.ts) at
+ * start-up. .env.example lists every variable with its default; a test keeps the two in step.
+ */
+export const configSchema = z.object({
   /** Any PostgreSQL; when unset, local runs start the embedded cluster in DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded PostgreSQL keeps its data (git-ignored). */
   DATA_DIR: z.string().min(1).default('.data'),
   /** Log lines on stderr; the CLI defaults to WARN so its own output stays readable. */
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** Local runs only (AWS reads it from Secrets Manager). Alerts are logged when unset. */
   DISCORD_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
   YAHOO_BASE_URL: z.url().optional(),
   UPBIT_BASE_URL: z.url().optional(),
+  /** Sent to Yahoo with every request (it refuses some agents); unset: the provider's default. */
+  YAHOO_USER_AGENT: z.string().min(1).max(300).optional(),
   /** Longest backfill range in calendar days. */
   MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
+  /** The asset universe that start, backfill and `assets sync` apply; unset: shared/universe/universe.json. */
+  UNIVERSE_FILE: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -2,9 +2,9 @@ import type { Config } from '#shared/config.ts';
 import { migrate, migrationStatus } from '#shared/db/migrations.ts';
 import { checkSchemaDrift } from '#shared/db/schema-drift.ts';
 import { storageSummary } from '#shared/db/status.ts';
-import { prepareDatabase } from '#shared/usecases/prepare-database.ts';
 import { withDatabase } from './context.ts';
 import { type Output, table } from './output.ts';
+import { assertMigrated } from './read-only.ts';
 
 /** `migrate`: applies pending migrations. */
 export async function migrateCommand(config: Config, out: Output): Promise<number> {
@@ -18,36 +18,38 @@ export async function migrateCommand(config: Config, out: Output): Promise<numbe
   });
 }
 
-/** `db check`: the live schema against the migrations; exit 1 on drift. */
+/**
+ * `db check`: the live schema against the migrations; exit 1 on drift. A database with pending
+ * migrations gets one line saying to migrate (diffing a schema that was never built lists every object).
+ */
 export async function dbCheckCommand(config: Config, out: Output): Promise<number> {
   return withDatabase(config, async ({ sql }) => {
     const pending = (await migrationStatus(sql)).filter((m) => m.state === 'pending').map((m) => m.name);
-    const drift = await checkSchemaDrift(sql);
+    const drift = pending.length === 0 ? await checkSchemaDrift(sql) : [];
     const ok = pending.length === 0 && drift.length === 0;
     out.result({ ok, pendingMigrations: pending, drift }, () => {
       if (ok) return 'schema matches the migrations';
-      const lines = pending.map((p) => `pending migration ${p} (run: npm run cli -- migrate)`);
-      for (const d of drift) {
-        lines.push(
-          `${d.problem} ${d.object}${d.expected ? `\n    expected: ${d.expected}` : ''}${d.found ? `\n    found:    ${d.found}` : ''}`,
-        );
-      }
-      return lines.join('\n');
+      if (pending.length > 0)
+        return `${pending.length} migrations pending (first ${pending[0]}): run \`npm run -s cli -- migrate\``;
+      return drift
+        .map(
+          (d) =>
+            `${d.problem} ${d.object}${d.expected ? `\n    expected: ${d.expected}` : ''}${d.found ? `\n    found:    ${d.found}` : ''}`,
+        )
+        .join('\n');
     });
     return ok ? 0 : 1;
   });
 }
 
-/** `status` (and, until the pipeline lands, `start`): migrate, sync the universe, summarise storage. */
+/** `status`: what is stored, per calendar. Reads only: it neither migrates nor syncs the universe. */
 export async function statusCommand(config: Config, out: Output): Promise<number> {
   return withDatabase(config, async ({ sql, location }) => {
-    const prepared = await prepareDatabase(sql);
+    await assertMigrated(sql, 'status');
     const storage = await storageSummary(sql);
-    out.result({ database: location, ...prepared, storage }, (s) =>
+    out.result({ database: location, storage }, (s) =>
       [
         `database: ${s.database}`,
-        `migrations applied now: ${s.appliedMigrations.length ? s.appliedMigrations.join(', ') : 'none (up to date)'}`,
-        `assets changed by universe sync: ${s.assetsChanged}`,
         '',
         table([
           ['calendar', 'active assets', 'bars', 'first session', 'last session'],

@@ -13,7 +13,7 @@ export async function jobsCancelCommand(
   flags: { id?: string },
 ): Promise<number> {
   const jobId = positiveInt(flags.id ?? '', 'job id');
-  return withPipeline(config, { offline: false, fetches: false }, async (runtime) => {
+  return withPipeline(config, { offline: false, fetches: false, command: 'jobs' }, async (runtime) => {
     const result = await cancelJob(runtime.deps, jobId);
     out.result(result, (r) =>
       [
@@ -36,7 +36,7 @@ export async function jobsReapCommand(
   flags: { olderThan?: string },
 ): Promise<number> {
   const olderThanMinutes = flags.olderThan === undefined ? undefined : minutes(flags.olderThan);
-  return withPipeline(config, { offline: false, fetches: false }, async (runtime) => {
+  return withPipeline(config, { offline: false, fetches: false, command: 'jobs' }, async (runtime) => {
     const { running, pending } = await reapOverdueTasks(runtime.deps, { olderThanMinutes });
     const jobs = [...new Set([...running.jobIds, ...pending.jobIds])].sort((a, b) => a - b);
     const finished = [...new Set([...running.finishedJobIds, ...pending.finishedJobIds])];

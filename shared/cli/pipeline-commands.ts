@@ -5,12 +5,12 @@ import { getJob } from '#shared/db/jobs.ts';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
 import { InputError, quote } from '#shared/domain/errors.ts';
 import type { JobRun } from '#shared/domain/job.ts';
+import { loadUniverse } from '#shared/universe/universe.ts';
 import { checkFreshness, type FreshnessReport } from '#shared/usecases/freshness.ts';
-import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { collectMarket } from '#shared/usecases/plan-collection.ts';
 import { drainJobs } from './drain-jobs.ts';
 import { type Output, table } from './output.ts';
-import { assertProvidersReachable, withPipeline } from './pipeline-context.ts';
+import { withPipeline } from './pipeline-context.ts';
 
 const MARKETS: CalendarId[] = ['XNYS', 'XKRX', '24/7'];
 
@@ -20,7 +20,8 @@ export async function startCommand(
   out: Output,
   flags: { offline: boolean },
 ): Promise<number> {
-  return withPipeline(config, flags, async (runtime, db) => {
+  const universe = await loadUniverse(config.UNIVERSE_FILE);
+  return withPipeline(config, { ...flags, command: 'start', universe }, async (runtime, db) => {
     const { sql, location } = db;
     out.info(`database: ${location}${flags.offline ? ' | providers: local market server (--offline)' : ''}`);
     const collections = [];
@@ -40,70 +41,23 @@ export async function startCommand(
   });
 }
 
-export interface BackfillFlags {
-  start?: string;
-  end?: string;
-  assets?: string;
-  dryRun: boolean;
-  skipExisting: boolean;
-  retryFailed?: string;
-  offline: boolean;
-}
-
-/** `backfill`: plan a date range (or the failed tasks of a job), ingest it, report the job. */
-export async function backfillCommand(config: Config, out: Output, flags: BackfillFlags): Promise<number> {
-  const request = {
-    start: flags.start,
-    end: flags.end,
-    assets: flags.assets
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    dryRun: flags.dryRun,
-    skipExisting: flags.skipExisting,
-    retryFailedOf:
-      flags.retryFailed === undefined ? undefined : positiveInt(flags.retryFailed, '--retry-failed'),
-  };
-  return withPipeline(config, { ...flags, fetches: false }, async (runtime, db) => {
-    const { sql } = db;
-    // Validate everything (dates, assets, jobs) before anything else, network checks included.
-    const preview = await planBackfill(runtime.deps, { ...request, dryRun: true });
-    if (!flags.dryRun && !flags.offline && preview.tasks.length > 0) await assertProvidersReachable(config);
-    const plan = await planBackfill(runtime.deps, request);
-    if (plan.jobId === null) {
-      out.result(plan, (p) =>
-        [
-          `dry run: ${p.tasks.length} tasks, ${p.skipped} chunks already complete; nothing was written`,
-          table([
-            ['asset', 'start', 'end', 'sessions'],
-            ...p.tasks.map((t) => [t.symbol, t.start, t.end, t.sessions]),
-          ]),
-        ].join('\n'),
-      );
-      return 0;
-    }
-    const jobId = plan.jobId;
-    out.info(`job ${jobId}: ${plan.tasks.length} tasks (${plan.skipped} chunks skipped as complete)`);
-    await drainJobs(runtime, db, [jobId], !out.json);
-    const job = await getJob(sql, jobId);
-    out.result({ job, skipped: plan.skipped }, ({ job }) => jobsTable([job]));
-    return job.status === 'success' ? 0 : 1;
-  });
-}
-
 /** `freshness`: latest stored session per asset against its calendar; exit 1 when anything is stale. */
 export async function freshnessCommand(
   config: Config,
   out: Output,
   flags: { offline: boolean; repair: boolean },
 ): Promise<number> {
-  return withPipeline(config, { ...flags, fetches: flags.repair }, async (runtime, db) => {
-    runtime.deps.settings.autoRepair = flags.repair;
-    const report = await checkFreshness(runtime.deps);
-    if (report.repairJobId) await drainJobs(runtime, db, [report.repairJobId], !out.json);
-    out.result(report, freshnessText);
-    return report.stale === 0 ? 0 : 1;
-  });
+  return withPipeline(
+    config,
+    { ...flags, fetches: flags.repair, command: 'freshness' },
+    async (runtime, db) => {
+      runtime.deps.settings.autoRepair = flags.repair;
+      const report = await checkFreshness(runtime.deps);
+      if (report.repairJobId) await drainJobs(runtime, db, [report.repairJobId], !out.json);
+      out.result(report, freshnessText);
+      return report.stale === 0 ? 0 : 1;
+    },
+  );
 }
 
 /** `calendar`: the sessions of one exchange calendar between two dates. */

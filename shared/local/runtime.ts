@@ -14,6 +14,8 @@ export interface LocalRuntimeOptions {
   log: Log;
   /** Provider base URLs (the local market server when offline); the real services when omitted. */
   baseUrls?: Partial<Record<ProviderName, string>>;
+  /** User-Agent per provider (e.g. YAHOO_USER_AGENT); unset: the provider's default. */
+  userAgents?: Partial<Record<ProviderName, string>>;
   settings?: Partial<PipelineSettings>;
   discordWebhookUrl?: string;
   now?: () => Date;
@@ -71,6 +73,7 @@ export class LocalRuntime {
     const provider = (name: ProviderName) =>
       createProvider(name, {
         baseUrl: options.baseUrls?.[name],
+        userAgent: options.userAgents?.[name],
         // A budget of its own: the process-wide one belongs to the real service's rate.
         rateBudget: new RateBudget({
           perSecond: settings.providerBudgets[name],

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import defaultUniverseJson from './universe.json' with { type: 'json' };
 
 export const assetSchema = z.object({
   /** Our name for the asset, unique across providers (e.g. SPY, 005930.KS, KRW-BTC). */
@@ -42,13 +42,20 @@ export class UniverseError extends Error {
 }
 
 /**
- * Loads and validates a universe file, or the default universe (shared/universe/universe.json, bundled
- * into the code so a Lambda needs no file) when no path is given.
- * @throws UniverseError naming the file and the first offending field.
+ * The universe file in this checkout. Resolved when asked (not at load time), so a bundle that never
+ * reads it (a Lambda uses default-universe.ts) does not need import.meta.url.
  */
-export async function loadUniverse(path?: string): Promise<Universe> {
-  if (path === undefined)
-    return parseUniverse(JSON.stringify(defaultUniverseJson), 'shared/universe/universe.json');
+export function defaultUniverseFile(): string {
+  return fileURLToPath(new URL('./universe.json', import.meta.url));
+}
+
+/**
+ * Loads and validates a universe file, by default shared/universe/universe.json. Read when called, never
+ * at import: a broken file must not stop `--help` or the commands that do not use it.
+ * @throws UniverseError naming the file (with line:column for a JSON syntax error) and the first
+ * offending field.
+ */
+export async function loadUniverse(path: string = defaultUniverseFile()): Promise<Universe> {
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
     throw new UniverseError(`universe file ${path} could not be read`, { cause });
   });
@@ -60,7 +67,7 @@ export function parseUniverse(text: string, origin = 'universe'): Universe {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new UniverseError(`${origin} is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new UniverseError(`${origin}:${syntaxErrorAt(text, (cause as Error).message)}`, { cause });
   }
   const parsed = universeSchema.safeParse(json);
   if (!parsed.success) {
@@ -68,4 +75,18 @@ export function parseUniverse(text: string, origin = 'universe'): Universe {
     throw new UniverseError(`${origin}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** "LINE:COL: not valid JSON: reason" from V8's "reason in JSON at position N" (or its line/column form). */
+function syntaxErrorAt(text: string, message: string): string {
+  const reason = message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/ in JSON at position \d+.*$/, '')
+    .split('\n')[0];
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return `${lineColumn[1]}:${lineColumn[2]}: not valid JSON: ${reason}`;
+  const position = /at position (\d+)/.exec(message);
+  const offset = position ? Number(position[1]) : text.length;
+  const before = text.slice(0, offset).split('\n');
+  return `${before.length}:${(before.at(-1)?.length ?? 0) + 1}: not valid JSON: ${reason}`;
 }

@@ -90,7 +90,7 @@ describe('bad backfill input', () => {
     [
       'end before start',
       ['--start', '2024-02-01', '--end', '2024-01-01'],
-      /end 2024-01-01 is before start 2024-02-01/,
+      /--end 2024-01-01 is before --start 2024-02-01/,
     ],
     [
       'an unknown asset',
@@ -102,9 +102,13 @@ describe('bad backfill input', () => {
       ['--start', '2024-13-01', '--end', '2024-12-31'],
       /start: expected a date YYYY-MM-DD/,
     ],
-    ['a future range', ['--start', '2024-01-01', '--end', '2099-01-01'], /end 2099-01-01 is in the future/],
+    [
+      'a future range',
+      ['--start', '2099-01-01', '--end', '2099-02-01'],
+      /--start 2099-01-01 is in the future/,
+    ],
     ['a range beyond the maximum', ['--start', '1990-01-01', '--end', '2024-12-31'], /more than the maximum/],
-    ['a missing end', ['--start', '2024-01-01'], /give both start and end/],
+    ['a missing end', ['--start', '2024-01-01'], /give both --start and --end/],
     ['a bad job id', ['--retry-failed', 'abc'], /--retry-failed: expected a positive whole number/],
   ])('refuses %s with a one-line reason, exit 2 and no job row', async (_, args, reason) => {
     const jobsBefore = await jobCount();
@@ -131,7 +135,7 @@ describe('cli', () => {
     expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
     const refused = await cli('flags', '--kind', 'typo');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^flags: kind: /);
+    expect(refused.stderr).toMatch(/^flags: --kind: /);
   });
 
   it('lists the sessions of a calendar', async () => {
