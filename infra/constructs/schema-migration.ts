@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+// A pure function of the migration files, shared with the migrate function so both hash alike.
+import { hashMigrations } from '#shared/db/migrations-hash.ts';
 import type { StageConfig } from '../config.ts';
 import { functionVersionsFinding } from '../nag.ts';
+
+export { hashMigrations };
 
 export interface SchemaMigrationProps {
   /** The migrate function, bundled with migrations/*.sql. */
@@ -37,6 +38,8 @@ export class SchemaMigration extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SchemaMigration',
       // A changed hash is an Update, so CloudFormation invokes the handler again; nothing else changes it.
+      // The handler compares it with the hash of the files it was bundled with: on a rollback the old
+      // hash arrives while the function still runs the new code, and it then applies nothing.
       properties: { MigrationsHash: hashMigrations(props.migrationsDir) },
       // A migration stuck on a lock fails the deploy after 15 minutes rather than the default hour.
       serviceTimeout: Duration.minutes(15),
@@ -58,20 +61,4 @@ export class SchemaMigration extends Construct {
       reason: 'The CDK Provider framework chooses the runtime of its own relay function.',
     });
   }
-}
-
-/** SHA-256 over the names and contents of migrations/*.sql, in file-name order. */
-export function hashMigrations(dir: string): string {
-  const hash = createHash('sha256');
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.sql'))
-    .sort();
-  for (const name of files) {
-    hash
-      .update(name)
-      .update('\0')
-      .update(readFileSync(join(dir, name)))
-      .update('\0');
-  }
-  return hash.digest('hex');
 }

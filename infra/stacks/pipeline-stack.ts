@@ -106,6 +106,9 @@ export class PipelineStack extends Stack {
       config,
       migrationsDir,
     });
+    // The functions' group and its rules, the ingress to PostgreSQL among them: without the rule the
+    // migration's connection would time out on a first deploy, where nothing else orders the two.
+    migration.resource.node.addDependency(securityGroup);
 
     // Collect and backfill read the Discord secret too: a task the queue rejects twice is failed on the
     // spot, and if that ends the job, its failure is alerted.

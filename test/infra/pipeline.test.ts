@@ -238,6 +238,15 @@ describe('schema migration', () => {
     expect(migration.Properties.MigrationsHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('waits for the security-group rule that lets the functions reach PostgreSQL', () => {
+    const [, migration] = only(dev.pipeline, 'Custom::SchemaMigration');
+    const [ingressId] = only(dev.pipeline, 'AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+    expect(migration.DependsOn).toContain(ingressId);
+  });
+
   it('comes before every schedule, queue consumer and function that touches the schema', () => {
     const [migrationId] = only(dev.pipeline, 'Custom::SchemaMigration');
     const dependents = [

@@ -98,3 +98,25 @@ export function snsEvent(subject: string, message: string): SNSEvent {
     ],
   };
 }
+
+/**
+ * A request for Custom::SchemaMigration as the stack sends it: the recorded event with MigrationsHash
+ * in its properties, and on an Update the hash of the state it changes from.
+ */
+export function migrationEvent(
+  type: 'Create' | 'Update' | 'Delete',
+  hashes: { requested?: string; old?: string; physicalId?: string; file?: string } = {},
+): CloudFormationCustomResourceEvent {
+  const event = cfnEvent(type, hashes.physicalId, hashes.file) as unknown as Record<string, unknown>;
+  const withHash = (props: unknown, hash: string | undefined) => ({
+    ...(props as object),
+    ...(hash === undefined ? {} : { MigrationsHash: hash }),
+  });
+  return {
+    ...event,
+    ResourceProperties: withHash(event.ResourceProperties, hashes.requested),
+    ...(type === 'Update'
+      ? { OldResourceProperties: withHash(event.OldResourceProperties, hashes.old) }
+      : {}),
+  } as unknown as CloudFormationCustomResourceEvent;
+}
