@@ -18,7 +18,9 @@ export interface MarketDataStacks {
  * @throws StageConfigError for an unknown stage.
  */
 export function addMarketDataStacks(app: App, env: Environment): MarketDataStacks {
-  const config = loadStageConfig(app.node.tryGetContext('stage'));
+  const config = loadStageConfig(app.node.tryGetContext('stage'), {
+    alertEmail: app.node.tryGetContext('alertEmail'),
+  });
   const name = (concern: string) => `MarketData-${config.stage}-${concern}`;
   const common: StackProps = {
     env,
@@ -62,6 +64,7 @@ export function addMarketDataStacks(app: App, env: Environment): MarketDataStack
     ingestQueue: pipeline.ingestQueue,
     ingestDlq: pipeline.ingestDlq,
     schedulerDlq: pipeline.schedulerDlq,
+    failedInvocations: pipeline.failedInvocations,
     database: data.database,
     discordWebhook: data.discordWebhook,
   });

@@ -46,6 +46,19 @@ const stageConfigSchema = z.object({
   autoRepair: z.boolean(),
   /** Largest backfill range the backfill function accepts, in days. */
   maxBackfillDays: z.number().int().positive(),
+  /**
+   * Optional second alert channel: this address is subscribed to the alarm topic (SNS sends a
+   * confirmation mail first). Set it here or with -c alertEmail=ops@example.com.
+   */
+  alertEmail: z
+    .email({ error: 'alertEmail must be an e-mail address, e.g. -c alertEmail=ops@example.com' })
+    .optional(),
+  /**
+   * Slack on top of the longest a task message waits by design (SQS's 15-minute maximum delay: later
+   * stagger slots and rate-limit waits are re-sent as new messages) before the ingest queue's oldest
+   * message alarms; covers retries' backoff and a busy consumer.
+   */
+  ingestQueueAgeMarginMinutes: z.number().int().min(5).max(720),
 });
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: StageName };
 
@@ -68,6 +81,7 @@ const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
     logLevel: 'DEBUG',
     autoRepair: false,
     maxBackfillDays: 3660,
+    ingestQueueAgeMarginMinutes: 45,
   },
   prod: {
     natGateways: 1,
@@ -87,6 +101,7 @@ const stages: Record<StageName, z.input<typeof stageConfigSchema>> = {
     logLevel: 'INFO',
     autoRepair: true,
     maxBackfillDays: 3660,
+    ingestQueueAgeMarginMinutes: 45,
   },
 };
 
@@ -95,14 +110,23 @@ export class StageConfigError extends Error {
   override name = 'StageConfigError';
 }
 
+/** Settings a deployer may give as context values (-c key=value), over the stage's own. */
+export interface StageContext {
+  alertEmail?: unknown;
+}
+
+function definedOnly(context: StageContext): StageContext {
+  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
+}
+
 /**
- * The configuration of the stage named by the `stage` context value.
+ * The configuration of the stage named by the `stage` context value, with `context` over it.
  * @throws StageConfigError for an unknown stage or a configuration that breaks an invariant.
  */
-export function loadStageConfig(stage: unknown): StageConfig {
+export function loadStageConfig(stage: unknown, context: StageContext = {}): StageConfig {
   const name = stageNameSchema.safeParse(stage);
   if (!name.success) throw new StageConfigError(name.error.issues[0]?.message ?? 'invalid stage');
-  const config = stageConfigSchema.safeParse(stages[name.data]);
+  const config = stageConfigSchema.safeParse({ ...stages[name.data], ...definedOnly(context) });
   if (!config.success) {
     const issue = config.error.issues[0];
     throw new StageConfigError(`stage ${name.data}: ${issue?.path.join('.')}: ${issue?.message}`);

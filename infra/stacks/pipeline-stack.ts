@@ -7,6 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { FailedInvocations } from '../constructs/failed-invocations.ts';
 import { MarketSchedules } from '../constructs/market-schedules.ts';
 import { PipelineFunction } from '../constructs/pipeline-function.ts';
 import { SchemaMigration } from '../constructs/schema-migration.ts';
@@ -39,6 +40,8 @@ export class PipelineStack extends Stack {
   readonly ingestQueue: sqs.Queue;
   readonly ingestDlq: sqs.Queue;
   readonly schedulerDlq: sqs.Queue;
+  /** Asynchronous collect, backfill, freshness and reaper invocations that failed three times. */
+  readonly failedInvocations: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -191,6 +194,13 @@ export class PipelineStack extends Stack {
     // Like dlq: the shared handler wiring reads the URL at cold start; the reaper never sends.
     reaper.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
     this.functions = { collect, backfill, ingest, dlq, freshness, reaper };
+    // The scheduler's DLQ only catches invocations it could not deliver; one that ran and threw three
+    // times would otherwise vanish. Ingest and dlq are fed by event source mappings, not async invokes.
+    this.failedInvocations = new FailedInvocations(this, 'FailedInvocations', {
+      functions: [collect, backfill, freshness, reaper],
+      purpose: 'collect, backfill, freshness and reaper invocations that failed three times',
+      maxEventAge: Duration.hours(6),
+    }).queue;
 
     const ingestMapping = new EventSourceMapping(this, 'IngestFromQueue', {
       target: ingest,
@@ -249,6 +259,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'IngestDlqUrl', { value: this.ingestDlq.queueUrl });
     new CfnOutput(this, 'IngestDlqArn', { value: this.ingestDlq.queueArn });
     new CfnOutput(this, 'SchedulerDlqUrl', { value: this.schedulerDlq.queueUrl });
+    new CfnOutput(this, 'FailedInvocationsUrl', { value: this.failedInvocations.queueUrl });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'FunctionSecurityGroupId', { value: securityGroup.securityGroupId });
   }

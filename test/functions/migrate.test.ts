@@ -8,14 +8,14 @@ import { listAssets } from '#shared/db/assets.ts';
 import { defaultMigrationsDir, loadMigrations, migrationStatus } from '#shared/db/migrations.ts';
 import { hashMigrations } from '#shared/db/migrations-hash.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
-import { CFN_CREATE_EVENTS, migrationEvent } from './support/aws-events.ts';
+import { CFN_CREATE_EVENTS, CURRENT_MIGRATIONS, migrationEvent } from './support/aws-events.ts';
 import { resetAws, secrets } from './support/aws-mocks.ts';
 import { type ColdStartOptions, coldStart, type LambdaInstance } from './support/lambda-harness.ts';
 
 const PHYSICAL_ID = 'schema-migrations';
 const UNIVERSE_SIZE = 20;
 /** The hash the template carries for the repository's migrations/ (the bundle of every function here). */
-const CURRENT = hashMigrations(defaultMigrationsDir);
+const CURRENT = CURRENT_MIGRATIONS;
 const OLDER = 'a'.repeat(64);
 
 let db: TestDatabase | undefined;

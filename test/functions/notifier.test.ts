@@ -69,22 +69,58 @@ describe('notifier function', () => {
     ]);
   });
 
-  it('completes without throwing when Discord cannot be reached', async () => {
+  it('throws when Discord cannot be reached, so Lambda retries and then parks the notification', async () => {
     // Prepare: a webhook URL where nothing listens any more.
     const gone = await startDiscordWebhook();
     await gone.stop();
     fn = await coldStart('notifier', { discord: gone.url });
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
 
     // Act
     const invocation = fn.handler(event, fn.context);
 
     // Assess
-    await expect(invocation).resolves.toBeUndefined();
+    await expect(invocation).rejects.toMatchObject({
+      name: 'AlertDeliveryError',
+      message: expect.stringContaining('"ALARM: market-data-dev-IngestDlqNotEmpty"'),
+    });
+    expect(metric).toHaveBeenCalledWith('AlertsUndelivered', 1);
   });
 
-  it('completes without throwing when Discord answers 500, after one attempt', async () => {
+  it('throws when Discord answers 500, after one attempt, counting the undelivered alert', async () => {
     // Prepare
     discord.answer({ status: 500, body: { message: 'Internal Server Error', code: 0 } });
+    fn = await coldStart('notifier', { discord: discord.url });
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({ name: 'AlertDeliveryError' });
+    expect(discord.posts).toHaveLength(1);
+    expect(metric).toHaveBeenCalledWith('AlertsUndelivered', 1);
+  });
+
+  it('throws at once when Discord rate-limits for longer than an invocation may wait', async () => {
+    // Prepare: Discord's documented 429 body (retry_after in seconds on API v10).
+    discord.answer({
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 64.57, global: false },
+    });
+    fn = await coldStart('notifier', { discord: discord.url });
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({ name: 'AlertDeliveryError' });
+    expect(discord.posts).toHaveLength(1);
+  });
+
+  it('waits out a short rate limit and posts the alert once Discord accepts it', async () => {
+    // Prepare
+    discord.answer({ status: 429, body: { message: 'You are being rate limited.', retry_after: 0.01 } });
     fn = await coldStart('notifier', { discord: discord.url });
 
     // Act
@@ -92,17 +128,20 @@ describe('notifier function', () => {
 
     // Assess
     await expect(invocation).resolves.toBeUndefined();
-    expect(discord.posts).toHaveLength(1);
+    expect(discord.posts).toHaveLength(2);
   });
 
-  it('posts nothing while the webhook secret holds no URL', async () => {
+  it('posts nothing and counts DiscordWebhookUnset while the webhook secret holds its placeholder', async () => {
     // Prepare: the secret still holds its placeholder.
     fn = await coldStart('notifier');
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
 
     // Act
-    await fn.handler(event, fn.context);
+    const invocation = fn.handler(event, fn.context);
 
-    // Assess
+    // Assess: nothing to retry until the URL is set, but the placeholder is counted (and alarmed).
+    await expect(invocation).resolves.toBeUndefined();
     expect(discord.posts).toEqual([]);
+    expect(metric).toHaveBeenCalledWith('DiscordWebhookUnset', 1);
   });
 });

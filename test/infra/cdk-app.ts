@@ -16,19 +16,23 @@ export const TEST_ENV = { account: '111111111111', region: 'us-east-1' };
  * The app as `cdk synth -c stage=<stage>` builds it, without esbuild bundling and the built-in template
  * validation: `npm run synth` covers those, and without them building a stage takes about a second.
  */
-export function buildApp(stage: StageName): { app: App; stacks: MarketDataStacks } {
+export function buildApp(
+  stage: StageName,
+  context: Record<string, string> = {},
+): { app: App; stacks: MarketDataStacks } {
   const app = new App({
-    context: { ...cliContext, stage, 'aws:cdk:bundling-stacks': [] },
+    context: { ...cliContext, stage, 'aws:cdk:bundling-stacks': [], ...context },
     builtinCloudFormationValidation: false,
   });
   return { app, stacks: addMarketDataStacks(app, TEST_ENV) };
 }
 
-/** Templates of every stack of a stage, synthesized once. */
+/** Templates of every stack of a stage (with extra -c context values), synthesized once. */
 export function templatesOf(
   stage: StageName,
+  context: Record<string, string> = {},
 ): Record<keyof MarketDataStacks, Template> & { stacks: MarketDataStacks } {
-  const { stacks } = buildApp(stage);
+  const { stacks } = buildApp(stage, context);
   const t = (s: Stack) => Template.fromStack(s);
   return {
     stacks,

@@ -146,7 +146,7 @@ describe('queues', () => {
     dev.pipeline.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true },
-      2, // ingest DLQ and scheduler DLQ
+      3, // ingest DLQ, scheduler DLQ and the failed-invocations queue
     );
   });
 
@@ -160,7 +160,7 @@ describe('queues', () => {
           ]),
         },
       },
-      3,
+      4,
     );
   });
 
@@ -224,10 +224,15 @@ describe('the reaper', () => {
     });
   });
 
-  it('may read the database and publish job ends, and may not touch the queues', () => {
+  it('may read the database and publish job ends, and may only send its own failures to a queue', () => {
     const actions = actionsOf(dev.pipeline, 'reaper');
     expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']));
-    expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    // The on-failure destination's grant (FailedInvocations); nothing that reads or sends tasks.
+    expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent, SNSEvent, SQSEvent } from 'aws-lambda';
+import { defaultMigrationsDir } from '#shared/db/migrations.ts';
+import { hashMigrations } from '#shared/db/migrations-hash.ts';
 
 /** Real event shapes recorded by AWS libraries; they live beside the repository and are read in place. */
 const FIXTURES_DIR = join(process.cwd(), '..', 'shared', 'fixtures', 'aws-events');
@@ -98,6 +100,9 @@ export function snsEvent(subject: string, message: string): SNSEvent {
     ],
   };
 }
+
+/** The MigrationsHash a template synthesized from this checkout carries (the test bundle's own). */
+export const CURRENT_MIGRATIONS = hashMigrations(defaultMigrationsDir);
 
 /**
  * A request for Custom::SchemaMigration as the stack sends it: the recorded event with MigrationsHash
