@@ -1,10 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listAssets } from '#shared/db/assets.ts';
+import { createSql } from '#shared/db/client.ts';
 import { defaultMigrationsDir, loadMigrations, migrationStatus } from '#shared/db/migrations.ts';
 import { hashMigrations } from '#shared/db/migrations-hash.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
@@ -195,5 +197,74 @@ describe('migrate function during a rollback', () => {
       message: expect.stringMatching(/^the template asks for migrations aaaaaaaaaaaa but .* one checkout$/),
     });
     expect((await migrationStatus(db.sql)).every((m) => m.state === 'pending')).toBe(true);
+  });
+});
+
+describe('migrate function and the analyst login', () => {
+  const ANALYST_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:market-data/dev/analyst';
+  let analyst: string | undefined;
+  afterEach(async () => {
+    // Roles belong to the cluster, not the test database: drop this test's own (db is dropped after).
+    if (analyst && db) await db.sql.unsafe(`DROP ROLE IF EXISTS "${analyst}"`);
+    analyst = undefined;
+  });
+
+  /** The analyst secret as the stack's DatabaseSecret holds it once attached to the instance. */
+  function answerAnalystSecret(username: string, password: string) {
+    secrets.on(GetSecretValueCommand, { SecretId: ANALYST_SECRET_ARN }).resolves({
+      ARN: ANALYST_SECRET_ARN,
+      SecretString: JSON.stringify({
+        engine: 'postgres',
+        host: 'db',
+        port: 5432,
+        username,
+        password,
+        masterarn: 'arn:x',
+      }),
+    });
+  }
+
+  async function withReaderRole(on: TestDatabase): Promise<void> {
+    // Until migration 0010 is on main: the group role it creates (cluster-wide, so only if missing).
+    await on.sql`DO $$ BEGIN CREATE ROLE market_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`;
+  }
+
+  it('creates the read-only analyst login from its secret after migrating', async () => {
+    // Prepare
+    analyst = `analyst_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(18).toString('base64url');
+    answerAnalystSecret(analyst, password);
+    const { db, fn } = await migrateFunctionOn(true, { env: { ANALYST_SECRET_ARN } });
+    await withReaderRole(db);
+
+    // Act
+    const result = await fn.handler(migrationEvent('Create', { requested: CURRENT }), fn.context);
+
+    // Assess
+    expect(result).toMatchObject({ PhysicalResourceId: PHYSICAL_ID, Data: { analystLogin: analyst } });
+    const url = new URL(db.url);
+    [url.username, url.password] = [analyst, password];
+    const asAnalyst = createSql(url.toString(), { max: 1 });
+    try {
+      await expect(asAnalyst`CREATE TABLE analyst_scratch (x int)`).rejects.toMatchObject({ code: '25006' });
+    } finally {
+      await asAnalyst.end();
+    }
+  });
+
+  it('fails the deployment in one line when the analyst secret names no PostgreSQL user', async () => {
+    // Prepare
+    answerAnalystSecret('Robert"); DROP TABLE assets; --', randomBytes(18).toString('base64url'));
+    const { fn } = await migrateFunctionOn(true, { env: { ANALYST_SECRET_ARN } });
+
+    // Act
+    const invocation = fn.handler(migrationEvent('Create', { requested: CURRENT }), fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({
+      name: 'ConfigError',
+      message:
+        'analyst secret (ANALYST_SECRET_ARN): username: must be a lower-case PostgreSQL name, e.g. market_analyst',
+    });
   });
 });
