@@ -48,6 +48,7 @@ export function addMarketDataStacks(app: App, env: Environment): MarketDataStack
     vpc: network.vpc,
     database: data.database,
     databaseSecret: data.databaseSecret,
+    analystSecret: data.analystSecret,
     discordWebhook: data.discordWebhook,
   });
   pipeline.addStackDependency(network, 'the functions run in the VPC subnets');

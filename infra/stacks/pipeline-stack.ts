@@ -19,6 +19,8 @@ export interface PipelineStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly database: DatabaseInstance;
   readonly databaseSecret: ISecret;
+  /** The analyst login's secret: the migrate function creates that login from it. */
+  readonly analystSecret: ISecret;
   readonly discordWebhook: ISecret;
 }
 
@@ -104,6 +106,8 @@ export class PipelineStack extends Stack {
       network,
       bundleMigrations: true,
     }).usesDatabase(databaseSecret);
+    props.analystSecret.grantRead(migrate);
+    migrate.addEnvironment('ANALYST_SECRET_ARN', props.analystSecret.secretArn);
     const migration = new SchemaMigration(this, 'SchemaMigration', {
       handler: migrate,
       config,
