@@ -15,6 +15,11 @@ export interface SchemaMigrationProps {
   readonly handler: IFunction;
   readonly config: StageConfig;
   readonly migrationsDir: string;
+  /**
+   * The secret the handler creates the analyst login from after migrating: part of the properties, so
+   * a deploy that adds or replaces it re-runs the handler even when migrations/ did not change.
+   */
+  readonly analystSecretArn?: string;
 }
 
 /**
@@ -40,7 +45,10 @@ export class SchemaMigration extends Construct {
       // A changed hash is an Update, so CloudFormation invokes the handler again; nothing else changes it.
       // The handler compares it with the hash of the files it was bundled with: on a rollback the old
       // hash arrives while the function still runs the new code, and it then applies nothing.
-      properties: { MigrationsHash: hashMigrations(props.migrationsDir) },
+      properties: {
+        MigrationsHash: hashMigrations(props.migrationsDir),
+        ...(props.analystSecretArn && { AnalystSecretArn: props.analystSecretArn }),
+      },
       // A migration stuck on a lock fails the deploy after 15 minutes rather than the default hour.
       serviceTimeout: Duration.minutes(15),
     });

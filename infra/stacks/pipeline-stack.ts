@@ -112,6 +112,7 @@ export class PipelineStack extends Stack {
       handler: migrate,
       config,
       migrationsDir,
+      analystSecretArn: props.analystSecret.secretArn,
     });
     // The functions' group and its rules, the ingress to PostgreSQL among them: without the rule the
     // migration's connection would time out on a first deploy, where nothing else orders the two.

@@ -57,6 +57,13 @@ describe('analyst access on AWS', () => {
     });
   });
 
+  it('re-runs the migration (and so the login) when the analyst secret changes', () => {
+    const [migration] = Object.values(dev.pipeline.findResources('Custom::SchemaMigration'));
+    expect(migration?.Properties.AnalystSecretArn).toEqual({
+      'Fn::ImportValue': expect.stringMatching(/AnalystSecretAttachment/),
+    });
+  });
+
   it('publishes where analysts find their secret', () => {
     dev.data.hasOutput('AnalystSecretArn', {
       Value: { Ref: Match.stringLikeRegexp('^AnalystSecretAttachment') },
