@@ -144,4 +144,43 @@ describe('notifier function', () => {
     expect(discord.posts).toEqual([]);
     expect(metric).toHaveBeenCalledWith('DiscordWebhookUnset', 1);
   });
+
+  it('posts a parked notification when its record is replayed after Discord recovers', async () => {
+    // Prepare: three failed attempts (Lambda's first try and two retries), then the record Lambda sends
+    // to the on-failure destination, in its documented shape.
+    discord.answer(...[1, 2, 3].map(() => ({ status: 503, body: { message: 'Service Unavailable' } })));
+    fn = await coldStart('notifier', { discord: discord.url });
+    const errors: Error[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await fn.handler(event, fn.context).catch((error: Error) => errors.push(error));
+    }
+    const parked = JSON.parse(
+      JSON.stringify({
+        version: '1.0',
+        timestamp: '2026-01-02T14:08:11.345Z',
+        requestContext: {
+          requestId: 'c3ad1a8f-5f3e-4a0b-9b3a-2d9d8f9d1e01',
+          functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:market-data-dev-notifier:$LATEST',
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: errors[0]?.name, errorMessage: errors[0]?.message },
+      }),
+    );
+    discord.clear();
+
+    // Act: the runbook's replay, `aws lambda invoke --payload "$(jq .requestPayload)"`.
+    await fn.handler(parked.requestPayload, fn.context);
+
+    // Assess
+    expect(errors.map((e) => e.name)).toEqual([
+      'AlertDeliveryError',
+      'AlertDeliveryError',
+      'AlertDeliveryError',
+    ]);
+    expect(discord.posts).toHaveLength(1);
+    expect(discord.posts[0]?.body.embeds[0]?.title).toBe('ALARM: market-data-dev-IngestDlqNotEmpty');
+  });
 });
