@@ -21,7 +21,9 @@ export interface MarketDataStacks {
 export function addMarketDataStacks(
   app: App,
   env: Environment,
-  config: StageConfig = loadStageConfig(app.node.tryGetContext('stage')),
+  config: StageConfig = loadStageConfig(app.node.tryGetContext('stage'), undefined, {
+    alertEmail: app.node.tryGetContext('alertEmail'),
+  }),
 ): MarketDataStacks {
   const name = (concern: string) => `MarketData-${config.stage}-${concern}`;
   const common: StackProps = {
@@ -66,6 +68,7 @@ export function addMarketDataStacks(
     database: data.database,
     databaseInstanceId: data.instanceIdentifier,
     databaseSecret: data.databaseSecret,
+    analystSecret: data.analystSecret,
     discordWebhook: data.discordWebhook,
   });
   pipeline.addStackDependency(network, 'the functions run in the VPC subnets');
@@ -82,6 +85,7 @@ export function addMarketDataStacks(
     ingestQueue: pipeline.ingestQueue,
     ingestDlq: pipeline.ingestDlq,
     schedulerDlq: pipeline.schedulerDlq,
+    failedInvocations: pipeline.failedInvocations,
     database: data.databaseByName,
     discordWebhook: data.discordWebhook,
   });

@@ -78,6 +78,19 @@ const stageConfigSchema = z.object({
   autoRepair: z.boolean(),
   /** Largest backfill range the backfill function accepts, in days. */
   maxBackfillDays: z.number().int().positive(),
+  /**
+   * Optional second alert channel: this address is subscribed to the alarm topic (SNS sends a
+   * confirmation mail first). Set it here or with -c alertEmail=ops@example.com.
+   */
+  alertEmail: z
+    .email({ error: 'alertEmail must be an e-mail address, e.g. -c alertEmail=ops@example.com' })
+    .optional(),
+  /**
+   * Slack on top of the longest a task message waits by design (SQS's 15-minute maximum delay: later
+   * stagger slots and rate-limit waits are re-sent as new messages) before the ingest queue's oldest
+   * message alarms; covers retries' backoff and a busy consumer.
+   */
+  ingestQueueAgeMarginMinutes: z.number().int().min(5).max(720),
 });
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: StageName };
 
@@ -105,6 +118,7 @@ const stages: Record<StageName, StageConfigInput> = {
     logLevel: 'DEBUG',
     autoRepair: false,
     maxBackfillDays: 3660,
+    ingestQueueAgeMarginMinutes: 45,
   },
   prod: {
     natGateways: 1,
@@ -131,6 +145,7 @@ const stages: Record<StageName, StageConfigInput> = {
     logLevel: 'INFO',
     autoRepair: true,
     maxBackfillDays: 3660,
+    ingestQueueAgeMarginMinutes: 45,
   },
 };
 
@@ -144,15 +159,29 @@ export function stageConfigInput(stage: StageName): StageConfigInput {
   return structuredClone(stages[stage]);
 }
 
+/** Settings a deployer may give as context values (-c key=value), over the stage's own. */
+export interface StageContext {
+  alertEmail?: unknown;
+}
+
+function definedOnly(context: StageContext): StageContext {
+  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
+}
+
 /**
- * The configuration of the stage named by the `stage` context value (or `input` in its place).
+ * The configuration of the stage named by the `stage` context value (or `input` in its place), with
+ * `context` over it.
  * @throws StageConfigError for an unknown stage or a configuration that breaks an invariant, such as
  * more peak database connections than the instance class allows the pipeline.
  */
-export function loadStageConfig(stage: unknown, input?: StageConfigInput): StageConfig {
+export function loadStageConfig(
+  stage: unknown,
+  input?: StageConfigInput,
+  context: StageContext = {},
+): StageConfig {
   const name = stageNameSchema.safeParse(stage);
   if (!name.success) throw new StageConfigError(name.error.issues[0]?.message ?? 'invalid stage');
-  const config = stageConfigSchema.safeParse(input ?? stages[name.data]);
+  const config = stageConfigSchema.safeParse({ ...(input ?? stages[name.data]), ...definedOnly(context) });
   if (!config.success) {
     const issue = config.error.issues[0];
     throw new StageConfigError(`stage ${name.data}: ${issue?.path.join('.')}: ${issue?.message}`);

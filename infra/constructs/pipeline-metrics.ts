@@ -98,6 +98,11 @@ export class PipelineMetrics {
     return this.metric('StaleAssets', {}, 'stale assets', 'Maximum');
   }
 
+  /** Alarm notifications the notifier found the Discord webhook unset for (dimensions: service). */
+  discordWebhookUnset(): Metric {
+    return this.metric('DiscordWebhookUnset', {}, 'webhook unset').with({ period: Duration.minutes(5) });
+  }
+
   private metric(name: string, dimensions: Record<string, string>, label: string, statistic = 'Sum'): Metric {
     return new Metric({
       namespace: METRICS_NAMESPACE,

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+// A pure function of the migration files, shared with the migrate function so both hash alike.
+import { hashMigrations } from '#shared/db/migrations-hash.ts';
 import type { StageConfig } from '../config.ts';
 import { functionVersionsFinding } from '../nag.ts';
+
+export { hashMigrations };
 
 export interface SchemaMigrationProps {
   /** The migrate function, bundled with migrations/*.sql. */
@@ -16,6 +17,11 @@ export interface SchemaMigrationProps {
   readonly migrationsDir: string;
   /** A new identifier (a restore) is an Update too: the restored database may predate migrations. */
   readonly databaseInstanceId?: string;
+  /**
+   * The secret the handler creates the analyst login from after migrating: part of the properties, so
+   * a deploy that adds or replaces it re-runs the handler even when migrations/ did not change.
+   */
+  readonly analystSecretArn?: string;
 }
 
 /**
@@ -38,10 +44,13 @@ export class SchemaMigration extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SchemaMigration',
-      // A changed hash or database is an Update, so CloudFormation invokes the handler again.
+      // A changed hash, database or analyst secret is an Update, so CloudFormation invokes the handler
+      // again. The handler compares the hash with the hash of the files it was bundled with: on a
+      // rollback the old hash arrives while the function still runs the new code, and it applies nothing.
       properties: {
         MigrationsHash: hashMigrations(props.migrationsDir),
         ...(props.databaseInstanceId && { DatabaseInstanceId: props.databaseInstanceId }),
+        ...(props.analystSecretArn && { AnalystSecretArn: props.analystSecretArn }),
       },
       // A migration stuck on a lock fails the deploy after 15 minutes rather than the default hour.
       serviceTimeout: Duration.minutes(15),
@@ -63,20 +72,4 @@ export class SchemaMigration extends Construct {
       reason: 'The CDK Provider framework chooses the runtime of its own relay function.',
     });
   }
-}
-
-/** SHA-256 over the names and contents of migrations/*.sql, in file-name order. */
-export function hashMigrations(dir: string): string {
-  const hash = createHash('sha256');
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.sql'))
-    .sort();
-  for (const name of files) {
-    hash
-      .update(name)
-      .update('\0')
-      .update(readFileSync(join(dir, name)))
-      .update('\0');
-  }
-  return hash.digest('hex');
 }

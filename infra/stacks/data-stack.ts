@@ -31,6 +31,8 @@ export class DataStack extends Stack {
   readonly databaseByName: rds.IDatabaseInstance;
   /** The RDS-generated secret: host, port, username, password, dbname. */
   readonly databaseSecret: secretsmanager.ISecret;
+  /** The analyst login (read-only, market_reader): its own secret, rotated between two users. */
+  readonly analystSecret: secretsmanager.ISecret;
   /** Holds the Discord webhook URL, which the operator puts in after the first deploy. */
   readonly discordWebhook: secretsmanager.Secret;
 
@@ -113,6 +115,8 @@ export class DataStack extends Stack {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
 
+    this.analystSecret = this.addAnalystSecret(credentials, removal);
+
     addDatabaseBackups(this, config, this.database);
 
     this.discordWebhook = new secretsmanager.Secret(this, 'DiscordWebhook', {
@@ -136,6 +140,36 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.dbInstanceEndpointAddress });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.databaseSecret.secretArn });
     new CfnOutput(this, 'DiscordWebhookSecretArn', { value: this.discordWebhook.secretArn });
+    new CfnOutput(this, 'AnalystSecretArn', { value: this.analystSecret.secretArn });
+  }
+
+  /**
+   * The analysts' login, market_analyst, created by the migrate function from this secret (after
+   * migration 0010 made market_reader). Multi-user rotation, because analysts hold long sessions and
+   * saved connections: it alternates market_analyst and market_analyst_clone, so the previous password
+   * keeps working until the next rotation. The master secret (masterarn) lets the rotation create the
+   * clone and set passwords.
+   */
+  private addAnalystSecret(master: rds.DatabaseSecret, removal: RemovalPolicy): secretsmanager.ISecret {
+    const secret = new rds.DatabaseSecret(this, 'AnalystSecret', {
+      username: 'market_analyst',
+      dbname: 'market_data',
+      masterSecret: master,
+      excludeCharacters: PASSWORD_EXCLUDED,
+    });
+    secret.applyRemovalPolicy(removal);
+    // Adds host, port and engine, which the rotation function and analysts' tools read.
+    const attached = secret.attach(this.database);
+    this.database.addRotationMultiUser('AnalystRotation', {
+      secret: attached,
+      automaticallyAfter: Duration.days(30),
+      excludeCharacters: PASSWORD_EXCLUDED,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      // The login exists only once the pipeline's migration has run (a later stack): a rotation now
+      // would fail to clone a user that is not there yet. The first one runs 30 days after.
+      rotateImmediatelyOnUpdate: false,
+    });
+    return attached;
   }
 
   private acknowledgeFindings(config: StageConfig): void {

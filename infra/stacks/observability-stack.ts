@@ -6,13 +6,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FinalJobStatus } from '#shared/domain/job.ts';
 import type { ProviderName } from '#shared/providers/types.ts';
+import { MAX_QUEUE_DELAY_SECONDS } from '#shared/queue/stagger.ts';
 import type { RecordFailureReason } from '#shared/usecases/consume-outcome.ts';
 import type { StageConfig } from '../config.ts';
+import { FailedInvocations } from '../constructs/failed-invocations.ts';
 import { PipelineFunction } from '../constructs/pipeline-function.ts';
 import {
   JOB_STATUS_LABELS,
@@ -31,6 +33,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly ingestQueue: IQueue;
   readonly ingestDlq: IQueue;
   readonly schedulerDlq: IQueue;
+  /** The pipeline's on-failure destination for collect, backfill, freshness and the reaper. */
+  readonly failedInvocations: IQueue;
   readonly database: IDatabaseInstance;
   readonly discordWebhook: ISecret;
 }
@@ -66,7 +70,17 @@ export class ObservabilityStack extends Stack {
       description: 'Posts CloudWatch alarm notifications from SNS to Discord',
       timeout: Duration.seconds(30),
     }).usesDiscord(props.discordWebhook);
-    topic.addSubscription(new LambdaSubscription(notifier));
+    // A notification Discord refuses makes the notifier throw: Lambda retries it twice and then parks
+    // the invocation here (SNS invokes asynchronously, so an SNS subscription DLQ alone would only see
+    // invocations Lambda refused, e.g. throttled; it points at the same queue for those).
+    const parkedAlerts = new FailedInvocations(this, 'ParkedAlerts', {
+      functions: [notifier],
+      purpose: 'alarm notifications the notifier could not post to Discord',
+      maxEventAge: Duration.hours(6),
+    }).queue;
+    topic.addSubscription(new LambdaSubscription(notifier, { deadLetterQueue: parkedAlerts }));
+    // The second channel: an alarm about Discord itself reaches someone.
+    if (config.alertEmail) topic.addSubscription(new EmailSubscription(config.alertEmail));
 
     const metrics = new PipelineMetrics(serviceName(config.stage));
     this.addDashboard(prefix, metrics, props);
@@ -94,6 +108,40 @@ export class ObservabilityStack extends Stack {
         description: `The ${name} function failed (an unhandled error, timeout or crash): check its logs`,
       });
     }
+    this.alarm('AlertsParked', {
+      metric: parkedAlerts.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'Alarm notifications could not be posted to Discord (parked after 3 tries): read the ParkedAlerts queue, check the webhook',
+    });
+    this.alarm('DiscordWebhookUnset', {
+      metric: metrics.discordWebhookUnset(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'An alarm fired while the Discord webhook secret still holds its placeholder: put the webhook URL (docs/DEPLOY.md)',
+    });
+    this.alarm('InvocationsFailed', {
+      metric: props.failedInvocations.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'A collect, backfill, freshness or reaper run failed 3 times and was parked: read the FailedInvocations queue, rerun it',
+    });
+    // A task message waits at most SQS's maximum delay by design (later slots are re-sent), so an older
+    // one means ingest is not consuming: stopped, throttled, or failing every receive.
+    const ingestAgeThreshold = MAX_QUEUE_DELAY_SECONDS + config.ingestQueueAgeMarginMinutes * 60;
+    this.alarm('IngestQueueStalled', {
+      metric: props.ingestQueue.metricApproximateAgeOfOldestMessage({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: ingestAgeThreshold,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      description: `The oldest ingest message is older than ${ingestAgeThreshold / 60} minutes (longest planned wait plus margin): check ingest errors, throttles and its event source mapping`,
+    });
     this.alarm('RecordsFailed', {
       // Every failed ingest or dlq message is logged and counted at once (shared/usecases/consume-task.ts):
       // a database that is down, a denied secret or a poison message pages within minutes, long before
@@ -128,6 +176,15 @@ export class ObservabilityStack extends Stack {
     });
 
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'ParkedAlertsUrl', { value: parkedAlerts.queueUrl });
+    // CloudFormation cannot read the secret, so the warning stands until the alarm shows otherwise.
+    new CfnOutput(this, 'DiscordWebhookWarning', {
+      description: 'Alerts reach Discord only once the webhook secret holds a URL',
+      value:
+        'WARNING: the Discord webhook secret is created with a placeholder; until you put the URL (docs/DEPLOY.md) alarms reach ' +
+        (config.alertEmail ? `only ${config.alertEmail}` : 'nobody (set alertEmail for a second channel)') +
+        ', and the DiscordWebhookUnset alarm fires.',
+    });
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${prefix}`,
     });

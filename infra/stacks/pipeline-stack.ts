@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { DLQ_MAX_CONCURRENCY } from '../connection-budget.ts';
+import { FailedInvocations } from '../constructs/failed-invocations.ts';
 import { MarketSchedules } from '../constructs/market-schedules.ts';
 import { PipelineFunction } from '../constructs/pipeline-function.ts';
 import { SchemaMigration } from '../constructs/schema-migration.ts';
@@ -21,6 +22,8 @@ export interface PipelineStackProps extends StackProps {
   /** A literal (DataStack.instanceIdentifier): it changes when the database is restored. */
   readonly databaseInstanceId: string;
   readonly databaseSecret: ISecret;
+  /** The analyst login's secret: the migrate function creates that login from it. */
+  readonly analystSecret: ISecret;
   readonly discordWebhook: ISecret;
 }
 
@@ -42,6 +45,8 @@ export class PipelineStack extends Stack {
   readonly ingestQueue: sqs.Queue;
   readonly ingestDlq: sqs.Queue;
   readonly schedulerDlq: sqs.Queue;
+  /** Asynchronous collect, backfill, freshness and reaper invocations that failed three times. */
+  readonly failedInvocations: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -108,12 +113,18 @@ export class PipelineStack extends Stack {
       network,
       bundleMigrations: true,
     }).usesDatabase(databaseSecret);
+    props.analystSecret.grantRead(migrate);
+    migrate.addEnvironment('ANALYST_SECRET_ARN', props.analystSecret.secretArn);
     const migration = new SchemaMigration(this, 'SchemaMigration', {
       handler: migrate,
       config,
       migrationsDir,
       databaseInstanceId: props.databaseInstanceId,
+      analystSecretArn: props.analystSecret.secretArn,
     });
+    // The functions' group and its rules, the ingress to PostgreSQL among them: without the rule the
+    // migration's connection would time out on a first deploy, where nothing else orders the two.
+    migration.resource.node.addDependency(securityGroup);
 
     // Collect and backfill read the Discord secret too: a task the queue rejects twice is failed on the
     // spot, and if that ends the job, its failure is alerted.
@@ -201,6 +212,13 @@ export class PipelineStack extends Stack {
     for (const fn of [migrate, collect, backfill, ingest, dlq, freshness, reaper]) {
       fn.addEnvironment('DB_INSTANCE_ID', props.databaseInstanceId);
     }
+    // The scheduler's DLQ only catches invocations it could not deliver; one that ran and threw three
+    // times would otherwise vanish. Ingest and dlq are fed by event source mappings, not async invokes.
+    this.failedInvocations = new FailedInvocations(this, 'FailedInvocations', {
+      functions: [collect, backfill, freshness, reaper],
+      purpose: 'collect, backfill, freshness and reaper invocations that failed three times',
+      maxEventAge: Duration.hours(6),
+    }).queue;
 
     const ingestMapping = new EventSourceMapping(this, 'IngestFromQueue', {
       target: ingest,
@@ -259,6 +277,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'IngestDlqUrl', { value: this.ingestDlq.queueUrl });
     new CfnOutput(this, 'IngestDlqArn', { value: this.ingestDlq.queueArn });
     new CfnOutput(this, 'SchedulerDlqUrl', { value: this.schedulerDlq.queueUrl });
+    new CfnOutput(this, 'FailedInvocationsUrl', { value: this.failedInvocations.queueUrl });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'FunctionSecurityGroupId', { value: securityGroup.securityGroupId });
   }

@@ -17,6 +17,8 @@ const lambdaEnvSchema = z.object({
   EVENT_BUS_NAME: z.string().min(1),
   DISCORD_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),
   MIGRATIONS_DIR: z.string().min(1).default('/var/task/migrations'),
+  /** The analyst login's secret; the migrate function creates or updates that login after migrating. */
+  ANALYST_SECRET_ARN: z.string().startsWith('arn:').optional(),
   YAHOO_BASE_URL: z.url().optional(),
   UPBIT_BASE_URL: z.url().optional(),
   MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
@@ -60,6 +62,6 @@ export const FUNCTION_ENV = {
   reaper: PIPELINE_ENV,
   backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
   ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL'],
-  migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR'],
+  migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR', 'ANALYST_SECRET_ARN'],
   notifier: ['DISCORD_WEBHOOK_SECRET_ARN'],
 } as const satisfies Record<string, readonly (keyof LambdaEnv)[]>;

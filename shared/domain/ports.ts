@@ -56,7 +56,11 @@ export type MetricName =
   | 'BarsRevised'
   | 'HistoriesRebased'
   | 'ClosedDayBars'
-  | 'SuspectedDelisted';
+  | 'SuspectedDelisted'
+  /** The notifier found the Discord secret still holding its placeholder (alerts go only to e-mail). */
+  | 'DiscordWebhookUnset'
+  /** An alarm notification Discord did not accept; the notifier throws, so Lambda retries and parks it. */
+  | 'AlertsUndelivered';
 
 /** CloudWatch EMF on AWS; a tally locally. */
 export interface Metrics {

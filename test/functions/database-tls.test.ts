@@ -5,7 +5,7 @@ import {
   createFakeServerCertificates,
   type FakeServerCertificates,
 } from '#test/support/fake-server-certificates.ts';
-import { cfnEvent } from './support/aws-events.ts';
+import { CURRENT_MIGRATIONS, migrationEvent } from './support/aws-events.ts';
 import { resetAws } from './support/aws-mocks.ts';
 import { coldStart, type LambdaInstance } from './support/lambda-harness.ts';
 
@@ -33,7 +33,10 @@ async function migrateAgainst(pem: { cert: string; key: string }, caFile: string
   fake = await startFakePostgres({ cert: pem.cert, key: pem.key });
   const db = { url: `postgres://market_app:the-password@localhost:${fake.port}/market` } as TestDatabase;
   fn = await coldStart('migrate', { db, env: { DB_TLS: mode, DB_CA_FILE: caFile } });
-  return { server: fake, run: fn.handler(cfnEvent('Create'), fn.context) };
+  return {
+    server: fake,
+    run: fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context),
+  };
 }
 
 describe('the Lambda path to the database (verify-full by default)', () => {
@@ -83,7 +86,7 @@ describe('the Lambda path to the database (verify-full by default)', () => {
     const { hostname, port } = new URL(db.url);
 
     // Act
-    const run = fn.handler(cfnEvent('Create'), fn.context);
+    const run = fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context);
 
     // Assess
     await expect(run).rejects.toMatchObject({

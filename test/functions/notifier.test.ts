@@ -69,22 +69,58 @@ describe('notifier function', () => {
     ]);
   });
 
-  it('completes without throwing when Discord cannot be reached', async () => {
+  it('throws when Discord cannot be reached, so Lambda retries and then parks the notification', async () => {
     // Prepare: a webhook URL where nothing listens any more.
     const gone = await startDiscordWebhook();
     await gone.stop();
     fn = await coldStart('notifier', { discord: gone.url });
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
 
     // Act
     const invocation = fn.handler(event, fn.context);
 
     // Assess
-    await expect(invocation).resolves.toBeUndefined();
+    await expect(invocation).rejects.toMatchObject({
+      name: 'AlertDeliveryError',
+      message: expect.stringContaining('"ALARM: market-data-dev-IngestDlqNotEmpty"'),
+    });
+    expect(metric).toHaveBeenCalledWith('AlertsUndelivered', 1);
   });
 
-  it('completes without throwing when Discord answers 500, after one attempt', async () => {
+  it('throws when Discord answers 500, after one attempt, counting the undelivered alert', async () => {
     // Prepare
     discord.answer({ status: 500, body: { message: 'Internal Server Error', code: 0 } });
+    fn = await coldStart('notifier', { discord: discord.url });
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({ name: 'AlertDeliveryError' });
+    expect(discord.posts).toHaveLength(1);
+    expect(metric).toHaveBeenCalledWith('AlertsUndelivered', 1);
+  });
+
+  it('throws at once when Discord rate-limits for longer than an invocation may wait', async () => {
+    // Prepare: Discord's documented 429 body (retry_after in seconds on API v10).
+    discord.answer({
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 64.57, global: false },
+    });
+    fn = await coldStart('notifier', { discord: discord.url });
+
+    // Act
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess
+    await expect(invocation).rejects.toMatchObject({ name: 'AlertDeliveryError' });
+    expect(discord.posts).toHaveLength(1);
+  });
+
+  it('waits out a short rate limit and posts the alert once Discord accepts it', async () => {
+    // Prepare
+    discord.answer({ status: 429, body: { message: 'You are being rate limited.', retry_after: 0.01 } });
     fn = await coldStart('notifier', { discord: discord.url });
 
     // Act
@@ -92,17 +128,59 @@ describe('notifier function', () => {
 
     // Assess
     await expect(invocation).resolves.toBeUndefined();
-    expect(discord.posts).toHaveLength(1);
+    expect(discord.posts).toHaveLength(2);
   });
 
-  it('posts nothing while the webhook secret holds no URL', async () => {
+  it('posts nothing and counts DiscordWebhookUnset while the webhook secret holds its placeholder', async () => {
     // Prepare: the secret still holds its placeholder.
     fn = await coldStart('notifier');
+    const metric = vi.spyOn(fn.observability.emfMetrics, 'add');
 
     // Act
-    await fn.handler(event, fn.context);
+    const invocation = fn.handler(event, fn.context);
+
+    // Assess: nothing to retry until the URL is set, but the placeholder is counted (and alarmed).
+    await expect(invocation).resolves.toBeUndefined();
+    expect(discord.posts).toEqual([]);
+    expect(metric).toHaveBeenCalledWith('DiscordWebhookUnset', 1);
+  });
+
+  it('posts a parked notification when its record is replayed after Discord recovers', async () => {
+    // Prepare: three failed attempts (Lambda's first try and two retries), then the record Lambda sends
+    // to the on-failure destination, in its documented shape.
+    discord.answer(...[1, 2, 3].map(() => ({ status: 503, body: { message: 'Service Unavailable' } })));
+    fn = await coldStart('notifier', { discord: discord.url });
+    const errors: Error[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await fn.handler(event, fn.context).catch((error: Error) => errors.push(error));
+    }
+    const parked = JSON.parse(
+      JSON.stringify({
+        version: '1.0',
+        timestamp: '2026-01-02T14:08:11.345Z',
+        requestContext: {
+          requestId: 'c3ad1a8f-5f3e-4a0b-9b3a-2d9d8f9d1e01',
+          functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:market-data-dev-notifier:$LATEST',
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: errors[0]?.name, errorMessage: errors[0]?.message },
+      }),
+    );
+    discord.clear();
+
+    // Act: the runbook's replay, `aws lambda invoke --payload "$(jq .requestPayload)"`.
+    await fn.handler(parked.requestPayload, fn.context);
 
     // Assess
-    expect(discord.posts).toEqual([]);
+    expect(errors.map((e) => e.name)).toEqual([
+      'AlertDeliveryError',
+      'AlertDeliveryError',
+      'AlertDeliveryError',
+    ]);
+    expect(discord.posts).toHaveLength(1);
+    expect(discord.posts[0]?.body.embeds[0]?.title).toBe('ALARM: market-data-dev-IngestDlqNotEmpty');
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest'
 import { createSql } from '#shared/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { APP_ROLE, withCredentials } from '#test/support/rds-like-cluster.ts';
-import { cfnEvent } from './support/aws-events.ts';
+import { CURRENT_MIGRATIONS, migrationEvent } from './support/aws-events.ts';
 import { resetAws, secrets } from './support/aws-mocks.ts';
 import { coldStart, type LambdaInstance, rdsSecret } from './support/lambda-harness.ts';
 
@@ -53,7 +53,7 @@ beforeEach(async () => {
   const url = withCredentials(db.url, db.name, ROLE, password);
   fn = await coldStart('migrate', { db: { ...db, url } });
   // Warm: the instance has connected and logged in with the first password.
-  await fn.handler(cfnEvent('Create'), fn.context);
+  await fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context);
   secrets.resetHistory();
 });
 afterEach(async () => {
@@ -71,7 +71,7 @@ describe('secret rotation under a warm function', () => {
     await endSessionsOfRole();
 
     // Act
-    const result = await fn.handler(cfnEvent('Create'), fn.context);
+    const result = await fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context);
 
     // Assess
     expect(result).toMatchObject({ PhysicalResourceId: 'schema-migrations' });
@@ -83,12 +83,15 @@ describe('secret rotation under a warm function', () => {
     // Prepare: the database has the new password, the secret not yet.
     const password = await rotateDatabasePassword();
     await endSessionsOfRole();
-    const duringRotation = fn.handler(cfnEvent('Create'), fn.context);
+    const duringRotation = fn.handler(
+      migrationEvent('Create', { requested: CURRENT_MIGRATIONS }),
+      fn.context,
+    );
     await expect(duringRotation).rejects.toMatchObject({ code: '28P01' });
     rotateSecret(password);
 
     // Act
-    const result = await fn.handler(cfnEvent('Create'), fn.context);
+    const result = await fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context);
 
     // Assess
     expect(result).toMatchObject({ PhysicalResourceId: 'schema-migrations' });
@@ -102,7 +105,7 @@ describe('secret rotation under a warm function', () => {
     await endSessionsOfRole();
 
     // Act
-    const result = await fn.handler(cfnEvent('Create'), fn.context);
+    const result = await fn.handler(migrationEvent('Create', { requested: CURRENT_MIGRATIONS }), fn.context);
 
     // Assess
     expect(result).toMatchObject({ PhysicalResourceId: 'schema-migrations' });

@@ -28,7 +28,7 @@ export function buildApp(
   return { app, stacks: addMarketDataStacks(app, TEST_ENV, config) };
 }
 
-/** Templates of every stack of a stage, synthesized once. */
+/** Templates of every stack of a stage (with extra -c context values), synthesized once. */
 export function templatesOf(
   stage: StageName,
   options?: Parameters<typeof buildApp>[1],

@@ -67,7 +67,7 @@ describe('database', () => {
   });
 
   it('admits only the security groups of the rotation function and, from the pipeline stack, the functions', () => {
-    dev.data.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1); // rotation
+    dev.data.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2); // the two rotation functions
     dev.pipeline.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
       FromPort: 5432,

@@ -146,7 +146,7 @@ describe('queues', () => {
     dev.pipeline.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true },
-      2, // ingest DLQ and scheduler DLQ
+      3, // ingest DLQ, scheduler DLQ and the failed-invocations queue
     );
   });
 
@@ -160,7 +160,7 @@ describe('queues', () => {
           ]),
         },
       },
-      3,
+      4,
     );
   });
 
@@ -224,10 +224,15 @@ describe('the reaper', () => {
     });
   });
 
-  it('may read the database and publish job ends, and may not touch the queues', () => {
+  it('may read the database and publish job ends, and may only send its own failures to a queue', () => {
     const actions = actionsOf(dev.pipeline, 'reaper');
     expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']));
-    expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    // The on-failure destination's grant (FailedInvocations); nothing that reads or sends tasks.
+    expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
   });
 });
 
@@ -236,6 +241,15 @@ describe('schema migration', () => {
     const [, migration] = only(dev.pipeline, 'Custom::SchemaMigration');
     expect(migration.Properties.MigrationsHash).toBe(hashMigrations(migrationsDir));
     expect(migration.Properties.MigrationsHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('waits for the security-group rule that lets the functions reach PostgreSQL', () => {
+    const [, migration] = only(dev.pipeline, 'Custom::SchemaMigration');
+    const [ingressId] = only(dev.pipeline, 'AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+    expect(migration.DependsOn).toContain(ingressId);
   });
 
   it('comes before every schedule, queue consumer and function that touches the schema', () => {

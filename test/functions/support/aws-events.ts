@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent, SNSEvent, SQSEvent } from 'aws-lambda';
+import { defaultMigrationsDir } from '#shared/db/migrations.ts';
+import { hashMigrations } from '#shared/db/migrations-hash.ts';
 
 /** Real event shapes recorded by AWS libraries; they live beside the repository and are read in place. */
 const FIXTURES_DIR = join(process.cwd(), '..', 'shared', 'fixtures', 'aws-events');
@@ -97,4 +99,29 @@ export function snsEvent(subject: string, message: string): SNSEvent {
       },
     ],
   };
+}
+
+/** The MigrationsHash a template synthesized from this checkout carries (the test bundle's own). */
+export const CURRENT_MIGRATIONS = hashMigrations(defaultMigrationsDir);
+
+/**
+ * A request for Custom::SchemaMigration as the stack sends it: the recorded event with MigrationsHash
+ * in its properties, and on an Update the hash of the state it changes from.
+ */
+export function migrationEvent(
+  type: 'Create' | 'Update' | 'Delete',
+  hashes: { requested?: string; old?: string; physicalId?: string; file?: string } = {},
+): CloudFormationCustomResourceEvent {
+  const event = cfnEvent(type, hashes.physicalId, hashes.file) as unknown as Record<string, unknown>;
+  const withHash = (props: unknown, hash: string | undefined) => ({
+    ...(props as object),
+    ...(hash === undefined ? {} : { MigrationsHash: hash }),
+  });
+  return {
+    ...event,
+    ResourceProperties: withHash(event.ResourceProperties, hashes.requested),
+    ...(type === 'Update'
+      ? { OldResourceProperties: withHash(event.OldResourceProperties, hashes.old) }
+      : {}),
+  } as unknown as CloudFormationCustomResourceEvent;
 }

@@ -1,0 +1,36 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { ConfigError } from '#shared/config.ts';
+import type { AnalystLogin } from '#shared/db/analyst-login.ts';
+
+/** Only the migrate function reads it, once per deploy: a client of its own, no cache. */
+const client = new SecretsManagerClient({});
+
+/** The fields of the analyst's RDS secret (multi-user rotation keeps the same shape) that the login needs. */
+const analystSecretSchema = z.object({
+  username: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name, e.g. market_analyst'),
+  password: z.string().min(16),
+});
+
+/**
+ * The analyst login as its secret holds it now (AWSCURRENT).
+ * @throws ConfigError naming the secret's field when it is not an RDS user secret; the SDK's error when
+ * it cannot be read.
+ */
+export async function readAnalystLogin(arn: string): Promise<AnalystLogin> {
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  let json: unknown;
+  try {
+    json = JSON.parse(SecretString ?? '');
+  } catch {
+    throw new ConfigError('analyst secret (ANALYST_SECRET_ARN) is not JSON: it must be an RDS user secret');
+  }
+  const parsed = analystSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`analyst secret (ANALYST_SECRET_ARN): ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
