@@ -14,19 +14,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { type HandlerName, LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lambda-bundling.ts';
 import { handlerEntry, lockFile, repoRoot } from '../paths.ts';
 import { METRICS_NAMESPACE, serviceName } from './pipeline-metrics.ts';
 
-/** The handler files in functions/, each exporting `handler`. */
-export type HandlerName =
-  | 'collect'
-  | 'backfill'
-  | 'ingest'
-  | 'dlq'
-  | 'freshness'
-  | 'reaper'
-  | 'migrate'
-  | 'notifier';
+export type { HandlerName } from '../lambda-bundling.ts';
 
 export interface PipelineFunctionProps {
   readonly handler: HandlerName;
@@ -104,23 +96,22 @@ export class PipelineFunction extends NodejsFunction {
         LOG_LEVEL: config.logLevel,
         POWERTOOLS_SERVICE_NAME: serviceName(config.stage),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         ...(props.bundleMigrations && { MIGRATIONS_DIR: BUNDLED_MIGRATIONS_DIR }),
         ...props.environment,
       },
+      // LAMBDA_BUNDLING in NodejsFunction's terms (the benchmark and the bundle test use it as is).
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // ESM builds of dependencies first; CJS-only ones still load through the banner's require.
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Ship the SDK clients the tests ran against, not whichever version the runtime carries.
+        format: LAMBDA_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: LAMBDA_BUNDLING.target,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourcemap,
+        sourceMapMode: SourceMapMode.DEFAULT, // esbuild's `--sourcemap`: a linked index.mjs.map
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         bundleAwsSDK: true,
+        externalModules: [...LAMBDA_BUNDLING.external],
         ...(props.bundleMigrations && { commandHooks: copyMigrations }),
       },
     });
