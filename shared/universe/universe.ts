@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import defaultUniverseJson from './universe.json' with { type: 'json' };
 
 export const assetSchema = z.object({
