@@ -52,7 +52,7 @@ const copyMigrations: ICommandHooks = {
 
 /**
  * Every Lambda of the pipeline: ARM64, Node 22, ESM bundled locally by esbuild (no Docker), source maps,
- * X-Ray, its own log group with retention, and a role that starts empty. Access is added only through
+ * no X-Ray (see `tracing`), its own log group with retention, and a role that starts empty. Access is added only through
  * the `uses*` methods, each of which grants one thing and sets the environment variable that goes with it.
  */
 export class PipelineFunction extends NodejsFunction {
@@ -82,7 +82,13 @@ export class PipelineFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
+      // Off, not traced with Powertools Tracer: active tracing without instrumentation recorded only the
+      // invocation segment, and instrumenting the SDK and postgres.js calls means aws-xray-sdk-core
+      // (CJS, with its own dependencies) in every bundle and on every cold start, against the size and
+      // import-time budget of issue 12. The Lambda metrics, the EMF metrics and the structured logs
+      // (each with its request id) already locate a slow or failing call; turn it on together with
+      // Tracer if a latency question needs a per-call breakdown.
+      tracing: Tracing.DISABLED,
       logGroup,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -116,13 +122,14 @@ export class PipelineFunction extends NodejsFunction {
       },
     });
     logGroup.grantWrite(role);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only actions without resource-level permissions use "*": xray:PutTraceSegments/PutTelemetryRecords ' +
-        '(X-Ray supports no resource ARNs) and, for functions in the VPC, the network-interface actions ' +
-        'Lambda needs to attach to the subnets (the same set as AWSLambdaVPCAccessExecutionRole, minus logs).',
-    });
+    if (network) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the network-interface actions Lambda needs to attach to the subnets use "*" (the same set as ' +
+          'AWSLambdaVPCAccessExecutionRole, minus logs); EC2 supports no resource ARNs for them at creation.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
