@@ -32,6 +32,8 @@ export const LAMBDA_BUNDLING = {
   sourcesContent: false,
   // Nothing external: ship the SDK clients the tests ran against, not whichever the runtime carries.
   external: [],
+  // Credentials from the environment only, as Lambda provides them (shared/aws/lambda-credentials.ts).
+  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
 } as const;
 
 /** The runtime's NODE_OPTIONS: stack traces point into the TypeScript sources via the source map. */
@@ -50,6 +52,7 @@ export function lambdaBuildOptions(outdir: string, entry: string): BuildOptions 
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: { js: LAMBDA_BUNDLING.banner },
     external: [...LAMBDA_BUNDLING.external],
+    alias: { ...LAMBDA_BUNDLING.alias },
     entryPoints: [entry],
     bundle: true,
     outfile: `${outdir}/${BUNDLE_FILE}`,

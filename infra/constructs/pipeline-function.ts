@@ -118,6 +118,10 @@ export class PipelineFunction extends NodejsFunction {
         sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         bundleAwsSDK: true,
         externalModules: [...LAMBDA_BUNDLING.external],
+        // NodejsFunction has no alias option; CDK renders each item as esbuild's `--alias:<from>=<to>`.
+        esbuildArgs: {
+          '--alias': Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => `${from}=${to}`),
+        },
         ...(props.bundleMigrations && { commandHooks: copyMigrations }),
       },
     });

@@ -46,6 +46,17 @@ describe('function bundles', () => {
     expect(packages).not.toContain('@aws-sdk/client-eventbridge');
   });
 
+  it.each(HANDLER_NAMES)(
+    '%s resolves SDK credentials from the environment, without the SDK chain',
+    (name) => {
+      expect(inputsOf(name)).toContain('shared/aws/lambda-credentials.ts');
+      const chain = packageNamesOf(name).filter(
+        (p) => p === '@aws-sdk/nested-clients' || /^@aws-sdk\/credential-provider-(?!env$)/.test(p),
+      );
+      expect(chain).toEqual([]);
+    },
+  );
+
   it.each(HANDLER_NAMES)('%s carries zod English messages and no other locale', (name) => {
     const locales = inputsOf(name).filter((p) => p.includes('node_modules/zod/') && p.includes('/locales/'));
     expect(locales.map((p) => p.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
