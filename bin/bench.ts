@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { bundlesSuite } from '#test/bench/bundles.bench.ts';
 import { e2eSuite } from '#test/bench/e2e.bench.ts';
 import { freshnessSuite } from '#test/bench/freshness.bench.ts';
 import type { Suite, SuiteResult } from '#test/bench/harness.ts';
@@ -10,6 +11,7 @@ const suites: Record<string, Suite> = {
   stagger: staggerSuite,
   e2e: e2eSuite,
   freshness: freshnessSuite,
+  bundles: bundlesSuite,
 };
 
 const program = new Command('bench')

@@ -1,6 +1,6 @@
 import { readAnalystLogin } from '#shared/aws/analyst-secret.ts';
 import { withObservability } from '#shared/aws/handler-kit.ts';
-import { database } from '#shared/aws/lambda-deps.ts';
+import { database } from '#shared/aws/lambda-database.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { log } from '#shared/aws/observability.ts';
 import { parseSchemaMigrationRequest } from '#shared/aws/schema-migration-request.ts';

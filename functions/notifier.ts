@@ -2,8 +2,8 @@ import type { SNSEvent } from 'aws-lambda';
 import { alarmAlert } from '#shared/alerts/alarm-alert.ts';
 import { relayAlarms } from '#shared/alerts/relay-alarms.ts';
 import { withObservability } from '#shared/aws/handler-kit.ts';
-import { discordWebhook } from '#shared/aws/lambda-deps.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { discordWebhook } from '#shared/aws/lambda-secrets.ts';
 import { emfMetrics, log } from '#shared/aws/observability.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.notifier);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Process configuration of the CLI, parsed once from the environment (and .env, see env-file.ts) at

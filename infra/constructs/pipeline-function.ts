@@ -14,19 +14,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { type HandlerName, LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lambda-bundling.ts';
 import { handlerEntry, lockFile, repoRoot } from '../paths.ts';
 import { METRICS_NAMESPACE, serviceName } from './pipeline-metrics.ts';
 
-/** The handler files in functions/, each exporting `handler`. */
-export type HandlerName =
-  | 'collect'
-  | 'backfill'
-  | 'ingest'
-  | 'dlq'
-  | 'freshness'
-  | 'reaper'
-  | 'migrate'
-  | 'notifier';
+export type { HandlerName } from '../lambda-bundling.ts';
 
 export interface PipelineFunctionProps {
   readonly handler: HandlerName;
@@ -60,7 +52,7 @@ const copyMigrations: ICommandHooks = {
 
 /**
  * Every Lambda of the pipeline: ARM64, Node 22, ESM bundled locally by esbuild (no Docker), source maps,
- * X-Ray, its own log group with retention, and a role that starts empty. Access is added only through
+ * no X-Ray (see `tracing`), its own log group with retention, and a role that starts empty. Access is added only through
  * the `uses*` methods, each of which grants one thing and sets the environment variable that goes with it.
  */
 export class PipelineFunction extends NodejsFunction {
@@ -90,7 +82,13 @@ export class PipelineFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
+      // Off, not traced with Powertools Tracer: active tracing without instrumentation recorded only the
+      // invocation segment, and instrumenting the SDK and postgres.js calls means aws-xray-sdk-core
+      // (CJS, with its own dependencies) in every bundle and on every cold start, against the size and
+      // import-time budget of issue 12. The Lambda metrics, the EMF metrics and the structured logs
+      // (each with its request id) already locate a slow or failing call; turn it on together with
+      // Tracer if a latency question needs a per-call breakdown.
+      tracing: Tracing.DISABLED,
       logGroup,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -104,34 +102,38 @@ export class PipelineFunction extends NodejsFunction {
         LOG_LEVEL: config.logLevel,
         POWERTOOLS_SERVICE_NAME: serviceName(config.stage),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         ...(props.bundleMigrations && { MIGRATIONS_DIR: BUNDLED_MIGRATIONS_DIR }),
         ...props.environment,
       },
+      // LAMBDA_BUNDLING in NodejsFunction's terms (the benchmark and the bundle test use it as is).
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // ESM builds of dependencies first; CJS-only ones still load through the banner's require.
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Ship the SDK clients the tests ran against, not whichever version the runtime carries.
+        format: LAMBDA_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: LAMBDA_BUNDLING.target,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourcemap,
+        sourceMapMode: SourceMapMode.DEFAULT, // esbuild's `--sourcemap`: a linked index.mjs.map
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         bundleAwsSDK: true,
+        externalModules: [...LAMBDA_BUNDLING.external],
+        // NodejsFunction has no alias option; CDK renders each item as esbuild's `--alias:<from>=<to>`.
+        esbuildArgs: {
+          '--alias': Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => `${from}=${to}`),
+        },
         ...(props.bundleMigrations && { commandHooks: copyMigrations }),
       },
     });
     logGroup.grantWrite(role);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only actions without resource-level permissions use "*": xray:PutTraceSegments/PutTelemetryRecords ' +
-        '(X-Ray supports no resource ARNs) and, for functions in the VPC, the network-interface actions ' +
-        'Lambda needs to attach to the subnets (the same set as AWSLambdaVPCAccessExecutionRole, minus logs).',
-    });
+    if (network) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the network-interface actions Lambda needs to attach to the subnets use "*" (the same set as ' +
+          'AWSLambdaVPCAccessExecutionRole, minus logs); EC2 supports no resource ARNs for them at creation.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

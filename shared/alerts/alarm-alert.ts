@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert } from '#shared/domain/ports.ts';
 
 /** The parts of a CloudWatch alarm notification (the SNS message body) that an alert shows. */

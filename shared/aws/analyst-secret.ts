@@ -1,10 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
 import { ConfigError } from '#shared/config.ts';
 import type { AnalystLogin } from '#shared/db/analyst-login.ts';
-
-/** Only the migrate function reads it, once per deploy: a client of its own, no cache. */
-const client = new SecretsManagerClient({});
+import { secretsClient } from './lambda-secrets.ts';
 
 /** The fields of the analyst's RDS secret (multi-user rotation keeps the same shape) that the login needs. */
 const analystSecretSchema = z.object({
@@ -15,12 +13,12 @@ const analystSecretSchema = z.object({
 });
 
 /**
- * The analyst login as its secret holds it now (AWSCURRENT).
+ * The analyst login as its secret holds it now (AWSCURRENT), read once per deploy, uncached.
  * @throws ConfigError naming the secret's field when it is not an RDS user secret; the SDK's error when
  * it cannot be read.
  */
 export async function readAnalystLogin(arn: string): Promise<AnalystLogin> {
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const { SecretString } = await secretsClient.send(new GetSecretValueCommand({ SecretId: arn }));
   let json: unknown;
   try {
     json = JSON.parse(SecretString ?? '');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The fields of the secret RDS generates (and its rotation function keeps) for a database user. */
 export const rdsSecretSchema = z.object({

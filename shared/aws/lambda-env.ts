@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '#shared/config.ts';
 
 /** Every environment variable a function may be given (infra sets each function's own subset). */

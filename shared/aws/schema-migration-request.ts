@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';
 
 const migrationProperties = z.looseObject({

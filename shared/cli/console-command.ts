@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { startConsole } from '#shared/console/server.ts';
 import { type Database, openDatabase } from '#shared/db/database.ts';

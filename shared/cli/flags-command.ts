@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { listQualityFlags } from '#shared/db/quality-flags.ts';
 import { cleanText } from '#shared/domain/text.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { type AdjustedBar, adjustedPrices, PRICE_BASES } from '#shared/db/adjusted-prices.ts';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';

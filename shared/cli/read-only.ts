@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listAssets } from '#shared/db/assets.ts';
 import type { Sql } from '#shared/db/client.ts';
 import { migrationStatus } from '#shared/db/migrations.ts';

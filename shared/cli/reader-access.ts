@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '#shared/config.ts';
+import { type AnalystLogin, ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
 import type { Database } from '#shared/db/database.ts';
-import { ensureReaderLogin, type ReaderLogin, readerUrl } from '#shared/db/reader-login.ts';
 
 /** The embedded cluster's read-only login (a member of market_reader, see migration 0010). */
 export const LOCAL_READER_USER = 'market_analyst';
@@ -13,14 +13,14 @@ export const LOCAL_READER_USER = 'market_analyst';
  * (DATA_DIR/reader-password, readable by its owner only) so that a URL handed to psql or DuckDB keeps
  * working across runs without a password in the repository.
  */
-export async function localReaderLogin(config: Pick<Config, 'DATA_DIR'>): Promise<ReaderLogin> {
+export async function localAnalystLogin(config: Pick<Config, 'DATA_DIR'>): Promise<AnalystLogin> {
   const file = join(config.DATA_DIR, 'reader-password');
   const kept = await readFile(file, 'utf8').catch(() => '');
-  if (/^[A-Za-z0-9_-]{20,}$/.test(kept.trim())) return { user: LOCAL_READER_USER, password: kept.trim() };
+  if (/^[A-Za-z0-9_-]{20,}$/.test(kept.trim())) return { username: LOCAL_READER_USER, password: kept.trim() };
   const password = randomBytes(18).toString('base64url');
   await mkdir(config.DATA_DIR, { recursive: true });
   await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return { user: LOCAL_READER_USER, password };
+  return { username: LOCAL_READER_USER, password };
 }
 
 /**
@@ -29,7 +29,7 @@ export async function localReaderLogin(config: Pick<Config, 'DATA_DIR'>): Promis
  * migrated database opened by the CLI (its superuser may create roles).
  */
 export async function prepareLocalReader(config: Pick<Config, 'DATA_DIR'>, db: Database): Promise<string> {
-  const login = await localReaderLogin(config);
-  await ensureReaderLogin(db.sql, login);
+  const login = await localAnalystLogin(config);
+  await ensureAnalystLogin(db.sql, login);
   return readerUrl(db.url, login);
 }

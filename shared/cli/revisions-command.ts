@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { listRevisions, type PriceRevision } from '#shared/db/price-revisions.ts';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';

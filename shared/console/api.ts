@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CalendarId } from '#shared/calendars/index.ts';
 import { adjustedPrices, PRICE_BASES } from '#shared/db/adjusted-prices.ts';
 import { listAssets } from '#shared/db/assets.ts';

@@ -49,3 +49,11 @@ export async function ensureAnalystLogin(sql: Sql, login: AnalystLogin): Promise
       $$`;
   });
 }
+
+/** `adminUrl` with the login's user name and password instead (same host, database and TLS settings). */
+export function readerUrl(adminUrl: string, login: AnalystLogin): string {
+  const url = new URL(adminUrl);
+  url.username = encodeURIComponent(login.username);
+  url.password = encodeURIComponent(login.password);
+  return url.toString();
+}

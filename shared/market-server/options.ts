@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CalendarId } from '#shared/calendars/index.ts';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { toDay, toIsoDate } from '#shared/calendars/iso-day.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import type { MarketData } from './market-data.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { toDay, toIsoDate } from '#shared/calendars/iso-day.ts';
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createHttpClient } from '#shared/http/client.ts';
 import type { Clock } from '#shared/http/clock.ts';
 import { summariseIssues } from '#shared/http/errors.ts';

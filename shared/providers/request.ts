@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import { InvalidFetchRequestError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssue } from '#shared/domain/errors.ts';
 
 /** What one ingest message carries: the task to run and when it may start. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const assetSchema = z.object({
   /** Our name for the asset, unique across providers (e.g. SPY, 005930.KS, KRW-BTC). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CalendarRangeError, getCalendar } from '#shared/calendars/index.ts';
 import { type Asset, listAssets } from '#shared/db/assets.ts';
 import { countStoredBars } from '#shared/db/coverage.ts';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureReaderLogin, readerUrl } from '#shared/db/reader-login.ts';
+import { ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
 import { runCli, spawnCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { eventually } from '#test/support/gated-market.ts';
@@ -12,16 +12,16 @@ import { eventually } from '#test/support/gated-market.ts';
 /* `console` as a user runs it: the URL on stdout, the reader login, Ctrl-C, and its input errors. */
 let db: TestDatabase;
 const login = {
-  user: `console_${randomBytes(4).toString('hex')}`,
+  username: `console_${randomBytes(4).toString('hex')}`,
   password: randomBytes(12).toString('hex'),
 };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await ensureReaderLogin(db.sql, login);
+  await ensureAnalystLogin(db.sql, login);
 });
 afterAll(async () => {
-  await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.user}`);
+  await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.username}`);
   await db.drop();
 });
 
@@ -57,7 +57,7 @@ describe('npm run cli -- console', () => {
     // Assess
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect([jobs.status, await jobs.json()]).toEqual([200, { jobs: [] }]);
-    expect(user).toBe(login.user);
+    expect(user).toBe(login.username);
     expect(exit.code).toBe(130);
     expect(cli.stderr()).toContain('SIGINT: stopping the console');
   });

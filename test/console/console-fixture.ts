@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type ConsoleServer, startConsole } from '#shared/console/server.ts';
+import { ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
 import { createJob, finishTask, startTask } from '#shared/db/jobs.ts';
-import { ensureReaderLogin, readerUrl } from '#shared/db/reader-login.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 
 /** Markup in a stored task error: the console must show it as text, never run it. */
@@ -20,10 +20,10 @@ export interface ConsoleFixture {
 export async function startConsoleFixture(): Promise<ConsoleFixture> {
   const db = await createTestDatabase();
   const login = {
-    user: `console_${randomBytes(4).toString('hex')}`,
+    username: `console_${randomBytes(4).toString('hex')}`,
     password: randomBytes(12).toString('hex'),
   };
-  await ensureReaderLogin(db.sql, login);
+  await ensureAnalystLogin(db.sql, login);
   const url = readerUrl(db.url, login);
   const reader = createSql(url, { max: 4 });
   const server = await startConsole({ sql: reader, port: 0, log: () => {} });
@@ -35,7 +35,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     close: async () => {
       await server.close();
       await reader.end({ timeout: 5 });
-      await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.user}`);
+      await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.username}`);
       await db.drop();
     },
   };

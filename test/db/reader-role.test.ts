@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AnalystLogin, ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
 import { syncAssets } from '#shared/db/assets.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
-import { ensureReaderLogin, type ReaderLogin, readerUrl } from '#shared/db/reader-login.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 
 /*
@@ -12,8 +12,8 @@ import { createTestDatabase, type TestDatabase } from '#test/support/database.ts
  */
 let db: TestDatabase;
 let reader: Sql;
-const login: ReaderLogin = {
-  user: `reader_${randomBytes(4).toString('hex')}`,
+const login: AnalystLogin = {
+  username: `reader_${randomBytes(4).toString('hex')}`,
   password: `it's a "pass" ${randomBytes(6).toString('hex')}`, // quotes: the statement must quote it
 };
 
@@ -31,13 +31,13 @@ beforeAll(async () => {
       active: true,
     },
   ]);
-  await ensureReaderLogin(db.sql, login);
+  await ensureAnalystLogin(db.sql, login);
   reader = createSql(readerUrl(db.url, login), { max: 1 });
 });
 
 afterAll(async () => {
   await reader?.end({ timeout: 5 });
-  await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.user}`);
+  await db.sql.unsafe(`DROP ROLE IF EXISTS ${login.username}`);
   await db.drop();
 });
 
@@ -79,12 +79,12 @@ describe('the read-only role', () => {
   it('is made again idempotently with a new password, which is the one that works', async () => {
     const rotated = { ...login, password: randomBytes(12).toString('hex') };
 
-    await ensureReaderLogin(db.sql, rotated);
+    await ensureAnalystLogin(db.sql, rotated);
     const again = createSql(readerUrl(db.url, rotated), { max: 1 });
     const stale = createSql(readerUrl(db.url, login), { max: 1 });
 
     try {
-      expect((await again`SELECT current_user AS u`)[0]?.u).toBe(login.user);
+      expect((await again`SELECT current_user AS u`)[0]?.u).toBe(login.username);
       await expect(stale`SELECT 1`).rejects.toMatchObject({ code: '28P01' });
     } finally {
       await again.end({ timeout: 5 });

@@ -107,7 +107,9 @@ describe('alerts that cannot be lost', () => {
 
   it('refuse an alertEmail that is not an address, saying how to pass one', () => {
     expect(() => loadStageConfig('dev', undefined, { alertEmail: 'ops' })).toThrow(StageConfigError);
-    expect(() => loadStageConfig('dev', undefined, { alertEmail: 'ops' })).toThrow(/-c alertEmail=ops@example\.com/);
+    expect(() => loadStageConfig('dev', undefined, { alertEmail: 'ops' })).toThrow(
+      /-c alertEmail=ops@example\.com/,
+    );
   });
 });
 

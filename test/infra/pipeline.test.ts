@@ -46,14 +46,13 @@ describe('functions', () => {
   );
 
   it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'reaper', 'migrate'])(
-    '%s runs Node 22 on ARM64 with X-Ray, source maps and Powertools settings, in the VPC',
+    '%s runs Node 22 on ARM64 with source maps and Powertools settings, in the VPC',
     (name) => {
       const [, resource] = fn(dev.pipeline, name);
       expect(resource.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
         VpcConfig: {
           SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/^FunctionSecurityGroup/), 'GroupId'] }],

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { summariseIssues } from '#shared/http/errors.ts';
 import { boundedNumber, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';

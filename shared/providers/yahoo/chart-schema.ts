@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { boundedNumber, boundedRecord, epochSeconds, MAX_SERIES, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
 

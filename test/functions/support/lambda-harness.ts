@@ -91,7 +91,7 @@ export async function coldStart<N extends FunctionName>(
 
   vi.resetModules();
   const { handler } = await functions[name]();
-  const lambdaDeps = await import('#shared/aws/lambda-deps.ts'); // the instance the handler just loaded
+  const lambdaDatabase = await import('#shared/aws/lambda-database.ts'); // the instance the handler just loaded
   const observability = await import('#shared/aws/observability.ts');
   return {
     handler: handler as HandlerOf<N>,
@@ -103,7 +103,7 @@ export async function coldStart<N extends FunctionName>(
     async dispose() {
       if (!options.db) return;
       // The pool this instance built (or a rejection when it never connected).
-      const sql = await lambdaDeps.database({ DB_SECRET_ARN: dbSecretArn }).catch(() => undefined);
+      const sql = await lambdaDatabase.database({ DB_SECRET_ARN: dbSecretArn }).catch(() => undefined);
       await sql?.end({ timeout: 1 });
     },
   };

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HANDLER_NAMES } from '#infra/lambda-bundling.ts';
+import { repoRoot } from '#infra/paths.ts';
+import { buildHandlerBundles, type LambdaBundle } from '#test/support/lambda-bundles.ts';
+
+// What goes into each Lambda, read from esbuild's metafile of the bundle CDK would deploy: structural,
+// so a shared module that starts importing a client, or a second copy of a package, fails here.
+let root: string;
+let bundles: Map<string, LambdaBundle>;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'market-data-bundle-test-'));
+  bundles = new Map((await buildHandlerBundles(root)).map((b) => [b.name, b]));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const inputsOf = (name: string) => bundles.get(name)?.inputs ?? [];
+/** The packages (node_modules/<package>, by their own directory) whose code is in the bundle. */
+const packagesOf = (name: string) =>
+  new Set(inputsOf(name).map((p) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1] ?? 'own code'));
+const packageNamesOf = (name: string) =>
+  [...packagesOf(name)].map((dir) => dir.replace(/.*node_modules\//, ''));
+
+describe('function bundles', () => {
+  it('are built for every handler in functions/', () => {
+    const files = readdirSync(join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts'));
+    expect([...HANDLER_NAMES].sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort());
+  });
+
+  it('give the notifier the Secrets Manager client and nothing of the database, the queue or the bus', () => {
+    const packages = packageNamesOf('notifier');
+    expect(packages).toContain('@aws-sdk/client-secrets-manager');
+    expect(packages).not.toContain('postgres');
+    expect(packages).not.toContain('@aws-sdk/client-sqs');
+    expect(packages).not.toContain('@aws-sdk/client-eventbridge');
+    expect(inputsOf('notifier').filter((p) => p.startsWith('shared/db/'))).toEqual([]);
+  });
+
+  it('give migrate the database but neither the queue nor the bus client', () => {
+    const packages = packageNamesOf('migrate');
+    expect(packages).toContain('postgres');
+    expect(packages).not.toContain('@aws-sdk/client-sqs');
+    expect(packages).not.toContain('@aws-sdk/client-eventbridge');
+  });
+
+  it.each(HANDLER_NAMES)(
+    '%s resolves SDK credentials from the environment, without the SDK chain',
+    (name) => {
+      expect(inputsOf(name)).toContain('shared/aws/lambda-credentials.ts');
+      const chain = packageNamesOf(name).filter(
+        (p) => p === '@aws-sdk/nested-clients' || /^@aws-sdk\/credential-provider-(?!env$)/.test(p),
+      );
+      expect(chain).toEqual([]);
+    },
+  );
+
+  it.each(HANDLER_NAMES)('%s carries zod English messages and no other locale', (name) => {
+    const locales = inputsOf(name).filter((p) => p.includes('node_modules/zod/') && p.includes('/locales/'));
+    expect(locales.map((p) => p.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
+  });
+
+  it.each(HANDLER_NAMES)('%s carries one copy of each package, Powertools commons among them', (name) => {
+    const byName = new Map<string, string[]>();
+    for (const dir of packagesOf(name)) {
+      const pkg = dir.replace(/.*node_modules\//, '');
+      byName.set(pkg, [...(byName.get(pkg) ?? []), dir]);
+    }
+    expect([...byName].filter(([, dirs]) => dirs.length > 1)).toEqual([]);
+    expect(byName.get('@aws-lambda-powertools/commons')).toHaveLength(1);
+  });
+
+  it('come from one exact version of every Powertools package', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    const versions = Object.entries<string>(manifest.dependencies)
+      .filter(([pkg]) => pkg.startsWith('@aws-lambda-powertools/'))
+      .map(([, version]) => version);
+    expect(versions.length).toBeGreaterThan(1);
+    expect(new Set(versions).size).toBe(1);
+    expect(versions[0]).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
