@@ -19,7 +19,8 @@ const RULES: [RegExp, Phase][] = [
   [/shared\/db\/prices\.ts|shared\/usecases\/rebase\.ts/, 'write'],
   [/shared\/(db|usecases|queue|local)\//, 'bookkeeping'],
   [/node_modules\/postgres\//, 'driver'],
-  [/shared\/http\/|node:internal\/(deps\/undici|http|net|stream|streams)|node:(http|net)\b/, 'fetch'],
+  // Not node:net or streams: a socket write belongs to whoever wrote, undici or postgres.js.
+  [/shared\/http\/|node:internal\/deps\/undici|node:_?http/, 'fetch'],
 ];
 
 /**
