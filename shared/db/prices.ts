@@ -23,6 +23,9 @@ const COPY_THRESHOLD = 500;
 /** Rows per statement for very large batches, so no single statement holds locks or memory for long. */
 const CHUNK_ROWS = 100_000;
 const COLUMNS = 'asset_id, session_date, source, open, high, low, close, adj_close, volume';
+const B_COLUMNS = COLUMNS.split(', ')
+  .map((c) => `b.${c}`)
+  .join(', ');
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK_DETECTED = '40P01';
 
@@ -32,19 +35,21 @@ const DEADLOCK_DETECTED = '40P01';
  * values in price_revisions, written by the same statement (PostgreSQL 18's RETURNING old.*: old is null
  * for an inserted row). Rows go in key order so that concurrent overlapping batches take row locks in
  * the same order and cannot deadlock. Rows already stored with the same values are left out before the
- * insert (an anti-join on the primary key): ON CONFLICT would lock each of them, writing WAL for a row
- * that does not change; the ON CONFLICT filter still guards a row changed since the anti-join read it.
+ * insert (one primary-key probe per row, LATERAL ... LIMIT 1 so that no plan scans the whole table):
+ * ON CONFLICT would lock each of them, writing WAL for a row that does not change. The ON CONFLICT
+ * filter still guards a row changed since the probe read it.
  * `$cause, $job, $task` are the revision context's parameters.
  */
 const mergeAndLog = (select: string, cause: string, job: string, task: string) => `
   WITH up AS (
     INSERT INTO prices_daily (${COLUMNS})
-    SELECT ${COLUMNS} FROM (${select}) b
-    WHERE NOT EXISTS (
-      SELECT 1 FROM prices_daily p
-      WHERE (p.asset_id, p.session_date, p.source) = (b.asset_id, b.session_date, b.source)
-        AND (p.open, p.high, p.low, p.close, p.adj_close, p.volume)
-            IS NOT DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume))
+    SELECT ${B_COLUMNS} FROM (${select}) b
+    LEFT JOIN LATERAL (
+      SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
+      WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
+    ) p ON true
+    WHERE (p.open, p.high, p.low, p.close, p.adj_close, p.volume)
+          IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)
     ORDER BY 1, 2, 3
     ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
       open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
