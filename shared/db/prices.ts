@@ -23,6 +23,9 @@ const COPY_THRESHOLD = 500;
 /** Rows per statement for very large batches, so no single statement holds locks or memory for long. */
 const CHUNK_ROWS = 100_000;
 const COLUMNS = 'asset_id, session_date, source, open, high, low, close, adj_close, volume';
+const B_COLUMNS = COLUMNS.split(', ')
+  .map((c) => `b.${c}`)
+  .join(', ');
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK_DETECTED = '40P01';
 
@@ -31,12 +34,23 @@ const DEADLOCK_DETECTED = '40P01';
  * (same rows, same ingested_at) while a corrected price bumps ingested_at and leaves its old and new
  * values in price_revisions, written by the same statement (PostgreSQL 18's RETURNING old.*: old is null
  * for an inserted row). Rows go in key order so that concurrent overlapping batches take row locks in
- * the same order and cannot deadlock. `$cause, $job, $task` are the revision context's parameters.
+ * the same order and cannot deadlock. Rows already stored with the same values are left out before the
+ * insert (one primary-key probe per row, LATERAL ... LIMIT 1 so that no plan scans the whole table):
+ * ON CONFLICT would lock each of them, writing WAL for a row that does not change. The ON CONFLICT
+ * filter still guards a row changed since the probe read it.
+ * `$cause, $job, $task` are the revision context's parameters.
  */
 const mergeAndLog = (select: string, cause: string, job: string, task: string) => `
   WITH up AS (
     INSERT INTO prices_daily (${COLUMNS})
-    ${select}
+    SELECT ${B_COLUMNS} FROM (${select}) b
+    LEFT JOIN LATERAL (
+      SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
+      WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
+    ) p ON true
+    WHERE (p.open, p.high, p.low, p.close, p.adj_close, p.volume)
+          IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)
+    ORDER BY 1, 2, 3
     ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
       open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
       adj_close = EXCLUDED.adj_close, volume = EXCLUDED.volume, ingested_at = now()
@@ -84,8 +98,7 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
     mergeAndLog(
       `SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
                             $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
-                            $9::text[]::numeric[]) AS b(${COLUMNS})
-       ORDER BY 1, 2, 3`,
+                            $9::text[]::numeric[]) AS b(${COLUMNS})`,
       '$10',
       '$11',
       '$12',
@@ -114,31 +127,35 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
  * and merged with ON CONFLICT.
  */
 async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
-  await tx.unsafe(
-    `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
-       (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS`,
-  );
+  // One round trip. Emptied here rather than after use: the commit empties it anyway (ON COMMIT DELETE
+  // ROWS, in place), so only a transaction that upserts twice pays for the DELETE, and no call pays
+  // for a TRUNCATE, which gives the table a new file and rewrites its catalog row every time.
+  await tx
+    .unsafe(
+      `CREATE TEMP TABLE IF NOT EXISTS prices_daily_staging
+         (LIKE prices_daily INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS;
+       DELETE FROM prices_daily_staging`,
+    )
+    .simple();
   // COPY only into the private staging table: a COPY into prices_daily that hit a conflict would fail
   // mid-stream and take the connection down with it, leaving nothing to fall back on.
   await copyRows(tx, 'prices_daily_staging', bars);
-  const result = (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length, context));
-  await tx.unsafe('TRUNCATE prices_daily_staging'); // the transaction may go on to another chunk
-  return result;
+  return (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length, context));
 }
 
 /**
  * When none of the batch's assets has a stored bar in its date range (a backfill of new history), a
  * plain INSERT ... SELECT, without the per-row cost of ON CONFLICT. Under a savepoint: a concurrent
- * writer that got there first (unique violation, deadlock) sends it back to the merge.
+ * writer that got there first (unique violation, deadlock) sends it back to the merge. Not sorted: the
+ * staging table holds the rows in the key order they were copied in (a fresh table scans in insertion
+ * order), and a deadlock, should that ever not hold, only means the merge, which sorts.
  * @returns undefined when it did not apply.
  */
 async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
   if (!(await nothingStoredInRange(tx, bars))) return undefined;
   try {
     await inSavepoint(tx, (sp) =>
-      sp.unsafe(
-        `INSERT INTO prices_daily (${COLUMNS}) SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3`,
-      ),
+      sp.unsafe(`INSERT INTO prices_daily (${COLUMNS}) SELECT ${COLUMNS} FROM prices_daily_staging`),
     );
     return { inserted: bars.length, updated: 0, unchanged: 0 };
   } catch (error) {
@@ -150,7 +167,7 @@ async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | un
 
 async function mergeStaged(tx: Sql, total: number, context: RevisionContext): Promise<UpsertResult> {
   const [counts] = await tx.unsafe<[MergeCounts]>(
-    mergeAndLog(`SELECT ${COLUMNS} FROM prices_daily_staging ORDER BY 1, 2, 3`, '$1', '$2', '$3'),
+    mergeAndLog(`SELECT ${COLUMNS} FROM prices_daily_staging`, '$1', '$2', '$3'),
     [...revisionParameters(context)] as never[],
   );
   return withUnchanged(total, counts);

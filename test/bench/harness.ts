@@ -37,3 +37,16 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * A suite's size: `BENCH_ASSETS` in the environment when set (a smaller run while iterating on a shared
+ * machine), else `fallback`, the size the published figures use.
+ */
+export function benchAssets(fallback: number): number {
+  const raw = process.env.BENCH_ASSETS;
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`bench: BENCH_ASSETS=${raw} is not a positive integer`);
+  return value;
+}

@@ -4,9 +4,9 @@ import type { Sql } from '#shared/db/client.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
 import type { DailyBar } from '#shared/domain/daily-bar.ts';
 import { days, makeBars, seedAssets } from '#test/support/fixtures.ts';
-import { round, type Suite, seconds, withBenchDatabase } from './harness.ts';
+import { benchAssets, round, type Suite, seconds, withBenchDatabase } from './harness.ts';
 
-const ASSETS = 500;
+const ASSETS = benchAssets(500);
 const SESSIONS = 756; // three years of trading days
 const PER_ROW_SAMPLE = 3_000;
 /** How many bars each upsert call carries: a 3-year backfill of 50 assets, as a bulk loader would send. */
@@ -15,6 +15,7 @@ const BATCH = 50 * SESSIONS;
 /**
  * Suite `upsert`: 378,000 bars upserted fresh and again (all conflicts), against a raw COPY into an empty
  * identical table (the physical limit) and a sampled per-row INSERT ... ON CONFLICT (the seeds' way).
+ * BENCH_ASSETS=n runs a smaller one.
  */
 export const upsertSuite: Suite = (log) =>
   withBenchDatabase(async (sql) => {
