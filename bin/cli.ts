@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { actionsCommand } from '#shared/cli/actions-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
+import { registerDbUrlCommands } from '#shared/cli/db-url-commands.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
 import {
   handleStopSignals,
@@ -185,10 +186,9 @@ program
   .description('migrate, sync the asset universe and summarise what is stored')
   .action(run(statusCommand));
 program.command('migrate').description('apply pending database migrations').action(run(migrateCommand));
-program
-  .command('db')
-  .description('database maintenance')
-  .command('check')
+const db = program.command('db').description('database maintenance, and how to connect to it');
+registerDbUrlCommands(db, run);
+db.command('check')
   .description('compare the live schema with what the migrations define (exit 1 on drift)')
   .action(run(dbCheckCommand));
 

@@ -25,6 +25,7 @@ export class InterruptedError extends Error {
 const controller = new AbortController();
 let received: StopSignal | undefined;
 let stoppableRuns = 0;
+let stopMessage: string | undefined;
 
 /** Installs the handlers once, at start-up. */
 export function handleStopSignals(stderr: NodeJS.WriteStream = process.stderr): void {
@@ -36,16 +37,20 @@ export function handleStopSignals(stderr: NodeJS.WriteStream = process.stderr): 
       }
       received = signal;
       stderr.write(
-        `\n${signal}: stopping; the tasks in flight may finish, the rest are recorded as interrupted (press Ctrl-C again to quit at once)\n`,
+        `\n${signal}: ${stopMessage ?? 'stopping; the tasks in flight may finish, the rest are recorded as interrupted'} (press Ctrl-C again to quit at once)\n`,
       );
       controller.abort(signal);
     });
   }
 }
 
-/** Runs `work` so that the first stop signal aborts `signal` instead of ending the process. */
-export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` so that the first stop signal aborts `signal` instead of ending the process; `onStop`
+ * is what the stop line says instead of the default (tasks recorded as interrupted).
+ */
+export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, onStop?: string): Promise<T> {
   stoppableRuns += 1;
+  if (onStop !== undefined) stopMessage = onStop;
   try {
     return await work(controller.signal);
   } finally {
