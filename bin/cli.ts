@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { actionsCommand } from '#shared/cli/actions-command.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
 import { registerDbUrlCommands } from '#shared/cli/db-url-commands.ts';
+import { exportFormatOption } from '#shared/cli/export-command.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
 import {
   handleStopSignals,
@@ -161,7 +162,7 @@ program
 program
   .command('prices')
   .description('stored daily bars: as traded (default), split-adjusted or total-return adjusted; reads only')
-  .requiredOption('--assets <symbols>', 'comma-separated symbols')
+  .option('--assets <symbols>', 'comma-separated symbols (every asset when exporting with --output)')
   .requiredOption('--start <date>', 'first session, YYYY-MM-DD')
   .requiredOption('--end <date>', 'last session, YYYY-MM-DD')
   .addOption(
@@ -170,9 +171,11 @@ program
       .default('none'),
   )
   .option('--csv', 'print CSV with a header row', false)
+  .addOption(exportFormatOption)
+  .option('--output <file>', 'export to this file (written whole or not at all), with a progress bar')
   .addHelpText(
     'after',
-    '\nExample:\n  npm run -s cli -- prices --assets SPY,AAPL --start 2024-01-01 --end 2024-03-31 --adjust total --csv',
+    '\nExamples:\n  npm run -s cli -- prices --assets SPY,AAPL --start 2024-01-01 --end 2024-03-31 --adjust total --csv\n  npm run -s cli -- prices --start 1995-01-01 --end 2024-12-31 --output prices.parquet',
   )
   .action(run(pricesCommand));
 program
