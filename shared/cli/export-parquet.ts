@@ -1,6 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { ExportBar } from '#shared/db/price-export.ts';
 import type { BarSink } from './export-formats.ts';
 
 /** Rows per row group: a reader's unit of work, and the most this writer holds in memory. */
