@@ -1,7 +1,8 @@
 import { unlinkSync } from 'node:fs';
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError, quote } from '#shared/domain/errors.ts';
+import { InputError } from '#shared/domain/errors.ts';
+import { cleanText } from '#shared/domain/text.ts';
 
 /**
  * Writes a file whole or not at all: `write` fills a hidden temporary file beside `output`, which is
@@ -17,11 +18,11 @@ export async function writeWhole(
 ): Promise<{ file: string; bytes: number }> {
   const target = resolve(output);
   if ((await stat(target).catch(() => undefined))?.isDirectory())
-    throw new InputError(`${command}: --output ${quote(output)} is a folder; name a file in it`);
+    throw new InputError(`${command}: --output ${shown(output)} is a folder; name a file in it`);
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
   const file = await open(temporary, 'wx', 0o644).catch((error: NodeJS.ErrnoException) => {
     throw new InputError(
-      `${command}: cannot write --output ${quote(output)} (${error.code ?? error.message}); name a file in a folder that exists and you may write to`,
+      `${command}: cannot write --output ${shown(output)} (${error.code ?? error.message}); name a file in a folder that exists and you may write to`,
       { cause: error },
     );
   });
@@ -46,4 +47,9 @@ export async function writeWhole(
   } finally {
     process.off('exit', removeOnExit);
   }
+}
+
+/** A path as typed, quoted and bounded (it is the user's input, shown back in one line). */
+function shown(path: string): string {
+  return JSON.stringify(cleanText(path, 300));
 }
