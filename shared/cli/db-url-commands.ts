@@ -86,22 +86,31 @@ export async function dbServeCommand(config: Config, out: Output): Promise<numbe
     async (db) => {
       const readerUrl = await prepareLocalReader(config, db);
       out.result({ adminUrl: db.url, readerUrl, dataDir: db.location }, serveHelp);
-      await stoppable(untilStopped, 'stopping the embedded server (unless another command still uses it)');
-      return 0;
+      const stoppedBy = await stoppable(
+        untilStopped,
+        'stopping the embedded server (unless another command still uses it)',
+      );
+      return stoppedBy === 'SIGHUP' ? 129 : 0;
     },
     { migrate: true },
   );
 }
 
-/** Resolves on the stop signal; the interval keeps the process alive (a promise alone does not). */
-function untilStopped(signal: AbortSignal): Promise<void> {
+/**
+ * Resolves on the stop signal, or on SIGHUP (the terminal was closed: release the lease rather than
+ * die holding it). The interval keeps the process alive (a pending promise alone does not).
+ */
+function untilStopped(signal: AbortSignal): Promise<'SIGHUP' | 'signal'> {
   return new Promise((resolve) => {
     const keepAlive = setInterval(() => {}, 60_000);
-    const done = () => {
+    const done = (by: 'SIGHUP' | 'signal') => () => {
       clearInterval(keepAlive);
-      resolve();
+      process.off('SIGHUP', onHangUp);
+      resolve(by);
     };
-    if (signal.aborted) done();
-    else signal.addEventListener('abort', done, { once: true });
+    const onHangUp = done('SIGHUP');
+    process.once('SIGHUP', onHangUp);
+    if (signal.aborted) done('signal')();
+    else signal.addEventListener('abort', done('signal'), { once: true });
   });
 }

@@ -7,7 +7,7 @@ import { cleanText } from '#shared/domain/text.ts';
 /**
  * Writes a file whole or not at all: `write` fills a hidden temporary file beside `output`, which is
  * renamed over it only once `write` resolves. When `write` throws (an error, a Ctrl-C) the temporary
- * file is removed, and on a process exit mid-write (a second Ctrl-C) too. Returns the absolute path
+ * file is removed, and on a process exit mid-write (a second Ctrl-C, a closed terminal) too. Returns the absolute path
  * and its size in bytes.
  * @throws InputError in one line when `output` is a folder or its folder is missing or not writable.
  */
@@ -31,7 +31,10 @@ export async function writeWhole(
       unlinkSync(temporary);
     } catch {} // already renamed or removed
   };
+  // A closed terminal (SIGHUP) ends the process without 'exit' handlers unless it exits itself.
+  const hangUp = () => process.exit(129);
   process.once('exit', removeOnExit);
+  process.once('SIGHUP', hangUp);
   try {
     try {
       await write(file);
@@ -46,6 +49,7 @@ export async function writeWhole(
     throw error;
   } finally {
     process.off('exit', removeOnExit);
+    process.off('SIGHUP', hangUp);
   }
 }
 
