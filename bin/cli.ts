@@ -5,8 +5,10 @@ import { backfillCommand } from '#shared/cli/backfill-command.ts';
 import { consoleCommand, defineConsoleCommand } from '#shared/cli/console-command.ts';
 import { addExamples, followConventions } from '#shared/cli/conventions.ts';
 import { dbCheckCommand, migrateCommand, statusCommand } from '#shared/cli/db-commands.ts';
+import { registerDbUrlCommands } from '#shared/cli/db-url-commands.ts';
 import { loadEnvFile } from '#shared/cli/env-file.ts';
 import { EXAMPLES } from '#shared/cli/examples.ts';
+import { exportFormatOption } from '#shared/cli/export-command.ts';
 import { flagsCommand } from '#shared/cli/flags-command.ts';
 import { handleStopSignals } from '#shared/cli/interrupt.ts';
 import { jobsCancelCommand, jobsReapCommand } from '#shared/cli/job-lifecycle-commands.ts';
@@ -115,7 +117,7 @@ program
 program
   .command('prices')
   .description('stored daily bars: as traded (default), split-adjusted or total-return adjusted; reads only')
-  .requiredOption('--assets <symbols>', 'comma-separated symbols')
+  .option('--assets <symbols>', 'comma-separated symbols (every asset when exporting with --output)')
   .requiredOption('--start <date>', 'first session, YYYY-MM-DD')
   .requiredOption('--end <date>', 'last session, YYYY-MM-DD')
   .addOption(
@@ -124,9 +126,11 @@ program
       .default('none'),
   )
   .option('--csv', 'print CSV with a header row', false)
+  .addOption(exportFormatOption)
+  .option('--output <file>', 'export to this file (written whole or not at all), with a progress bar')
   .addHelpText(
     'after',
-    '\nExample:\n  npm run -s cli -- prices --assets SPY,AAPL --start 2024-01-01 --end 2024-03-31 --adjust total --csv',
+    '\nExamples:\n  npm run -s cli -- prices --assets SPY,AAPL --start 2024-01-01 --end 2024-03-31 --adjust total --csv\n  npm run -s cli -- prices --start 1995-01-01 --end 2024-12-31 --output prices.parquet',
   )
   .action(run(pricesCommand));
 program
@@ -141,10 +145,9 @@ program
   .description('summarise what is stored per calendar (reads only; never migrates or syncs)')
   .action(run(statusCommand));
 program.command('migrate').description('apply pending database migrations').action(run(migrateCommand));
-program
-  .command('db')
-  .description('database maintenance')
-  .command('check')
+const db = program.command('db').description('database maintenance, and how to connect to it');
+registerDbUrlCommands(db, run);
+db.command('check')
   .description('compare the live schema with what the migrations define (exit 1 on drift)')
   .action(run(dbCheckCommand));
 

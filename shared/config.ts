@@ -9,6 +9,14 @@ export const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded PostgreSQL keeps its data (git-ignored). */
   DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * The port the embedded PostgreSQL listens on (127.0.0.1) when a command starts it, so a URL from
+   * `db url` stays the same; 0 picks a free one. Outside Linux's ephemeral range (32768-60999), so no
+   * program's random port pick takes it.
+   */
+  LOCAL_DB_PORT: z.coerce.number().int().min(0).max(65_535).default(25_432),
+  /** Remote mode: the read-only login's URL, for `db url --read-only` and exports (see docs/DATA.md). */
+  READER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Log lines on stderr; the CLI defaults to WARN so its own output stays readable. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** Local runs only (AWS reads it from Secrets Manager). Alerts are logged when unset. */

@@ -18,6 +18,7 @@ export async function withDatabase<T>(
   const db = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'postgres'),
+    port: config.LOCAL_DB_PORT || undefined,
     applicationName: 'market-data-cli',
     max: DRAIN_WORKERS + 4,
   });

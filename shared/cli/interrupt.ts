@@ -25,8 +25,7 @@ export class InterruptedError extends Error {
 const controller = new AbortController();
 let received: StopSignal | undefined;
 let stoppableRuns = 0;
-const TASKS_NOTICE =
-  'stopping; the tasks in flight may finish, the rest are recorded as interrupted (press Ctrl-C again to quit at once)';
+const TASKS_NOTICE = 'stopping; the tasks in flight may finish, the rest are recorded as interrupted';
 let stoppingNotice = TASKS_NOTICE;
 
 /** Installs the handlers once, at start-up. */
@@ -38,7 +37,7 @@ export function handleStopSignals(stderr: NodeJS.WriteStream = process.stderr): 
         process.exit(SIGNAL_EXIT_CODES[received ?? signal]);
       }
       received = signal;
-      stderr.write(`\n${signal}: ${stoppingNotice}\n`);
+      stderr.write(`\n${signal}: ${stoppingNotice} (press Ctrl-C again to quit at once)\n`);
       controller.abort(signal);
     });
   }

@@ -3,19 +3,26 @@ import type { Config } from '#shared/config.ts';
 import { type AdjustedBar, adjustedPrices, PRICE_BASES } from '#shared/db/adjusted-prices.ts';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';
 import { withDatabase } from './context.ts';
+import { exportFlags, exportFormatOf, exportPricesCommand } from './export-command.ts';
 import { type Output, table } from './output.ts';
 import { assertMigrated, assetIdsOf, symbolListSchema } from './read-only.ts';
 
 const pricesSchema = z
   .object({
-    assets: symbolListSchema,
+    assets: symbolListSchema.optional(),
     start: z.iso.date(),
     end: z.iso.date(),
     adjust: z.enum(PRICE_BASES as ['none', 'splits', 'total']).default('none'),
     csv: z.boolean().default(false),
     json: z.boolean().default(false),
+    ...exportFlags,
   })
   .refine((f) => f.start <= f.end, { message: 'end is before start', path: ['end'] })
+  .refine((f) => f.format === undefined || f.output !== undefined, {
+    message: 'needs --output FILE',
+    path: ['format'],
+  })
+  .refine((f) => !(f.csv && f.output), { message: 'choose one of --csv and --output', path: ['csv'] })
   .refine((f) => !(f.csv && f.json), { message: 'choose one of --csv and --json', path: ['csv'] });
 
 const FIELDS = ['symbol', 'sessionDate', 'open', 'high', 'low', 'close', 'volume', 'source'] as const;
@@ -28,7 +35,12 @@ export async function pricesCommand(
 ): Promise<number> {
   const parsed = pricesSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(`prices: ${describeIssue(parsed.error.issues[0], 'prices')}`);
-  const { assets, start, end, adjust, csv } = parsed.data;
+  const { assets, start, end, adjust, csv, output } = parsed.data;
+  if (output !== undefined) {
+    const request = { assets, start, end, basis: adjust, output, format: exportFormatOf(parsed.data) };
+    return exportPricesCommand(config, out, request);
+  }
+  if (assets === undefined) throw new InputError('prices: --assets is required without --output');
   return withDatabase(config, async ({ sql }) => {
     await assertMigrated(sql, 'prices');
     await assetIdsOf(sql, 'prices', assets);

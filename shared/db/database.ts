@@ -17,6 +17,8 @@ export interface OpenDatabaseOptions extends SqlOptions {
   url?: string;
   /** Data folder of the embedded cluster (git-ignored). */
   dataDir?: string;
+  /** Port for the embedded server when this call starts it (a free one when absent). */
+  port?: number;
   /** How long the first login to `url` may take (see checkConnection); tests shorten it. */
   loginDeadlineMs?: number;
 }
@@ -41,7 +43,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   }
   const dataDir = options.dataDir ?? defaultDataDir;
   // Leased, not just started: another CLI process may be using the same server (see server-lease.ts).
-  const lease = await leaseLocalPostgres({ dataDir });
+  const lease = await leaseLocalPostgres({ dataDir, port: options.port });
   const local = lease.server;
   const sql = createSql(local.url, options);
   return {

@@ -78,6 +78,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const bin = await binaries(runAs);
   await prepareDataDir(dataDir, runAs);
   if (!(await exists(join(dataDir, 'PG_VERSION')))) await initdb(bin, dataDir, runAs);
+  if (options.port !== undefined) await assertPortFree(options.port);
   const port = options.port ?? (await freePort());
   const flags = [
     `-p ${port}`,
@@ -264,6 +265,20 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** pg_ctl would only say "could not start server" for a port in use: say which, and what to change. */
+async function assertPortFree(port: number): Promise<void> {
+  const free = await new Promise<boolean>((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+  if (!free)
+    throw new LocalPostgresError(
+      `embedded PostgreSQL: port ${port} on 127.0.0.1 is in use by another program; set LOCAL_DB_PORT to a free port (0 picks one)`,
+    );
 }
 
 async function freePort(): Promise<number> {

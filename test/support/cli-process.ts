@@ -8,12 +8,17 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node --import tsx bin/cli.ts ...args` with `env` over this process's environment. */
+/**
+ * Starts `node --import tsx bin/cli.ts ...args` with `env` over this process's environment. The embedded
+ * server takes a free port (LOCAL_DB_PORT=0) unless `env` names one: test files run side by side.
+ */
 export function spawnCli(args: string[], env: Record<string, string | undefined>): CliProcess {
   const child = spawn('node', ['--import', 'tsx', 'bin/cli.ts', ...args], {
     // A variable given as undefined is removed (e.g. DATABASE_URL, to use the embedded server).
     env: Object.fromEntries(
-      Object.entries({ ...process.env, LOG_LEVEL: 'ERROR', ...env }).filter(([, v]) => v !== undefined),
+      Object.entries({ ...process.env, LOG_LEVEL: 'ERROR', LOCAL_DB_PORT: '0', ...env }).filter(
+        ([, v]) => v !== undefined,
+      ),
     ),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
