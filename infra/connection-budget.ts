@@ -2,6 +2,7 @@
  * How many PostgreSQL connections the pipeline can open at its peak, against what the database instance
  * class allows. Checked by loadStageConfig, so a stage that could exhaust max_connections fails at synth.
  */
+import { LAMBDA_POOL_SIZE } from '#shared/aws/lambda-pool.ts';
 
 /**
  * Nominal memory (GiB) of each instance class the config admits. RDS's default for PostgreSQL is
@@ -27,8 +28,7 @@ export type InstanceClass = keyof typeof INSTANCE_CLASS_MEMORY_GIB;
  */
 const CLASS_MEMORY_AVAILABLE = 0.75;
 
-/** Connections each warm function environment may hold: the pool `max` in shared/aws/lambda-deps.ts. */
-export const LAMBDA_POOL_SIZE = 2;
+export { LAMBDA_POOL_SIZE };
 
 /** The dlq event source mapping's MaximumConcurrency (pipeline-stack.ts): dead letters are a trickle. */
 export const DLQ_MAX_CONCURRENCY = 2;

@@ -227,7 +227,7 @@ export class PipelineStack extends Stack {
       reportBatchItemFailures: true,
       // MaximumConcurrency 5 in prod, 2 in dev (infra/config.ts), from both limits:
       // - Database: each function environment holds up to 2 connections (the Lambda pool size in
-      //   shared/aws/lambda-deps.ts), so ingest takes at most 5 x 2 = 10; with the dlq mapping (2 x 2),
+      //   shared/aws/lambda-pool.ts), so ingest takes at most 5 x 2 = 10; with the dlq mapping (2 x 2),
       //   collect, backfill, freshness and migrate (2 each) and rotation (1), the pipeline peaks at ~23 of
       //   the ~80 connections of a db.t4g.micro (max_connections = memory / 9531392) and ~400 of a
       //   t4g.medium, leaving room for the CLI and psql.

@@ -5,6 +5,7 @@ import { checkConnection } from '#shared/db/connection-errors.ts';
 import type { TlsSettings } from '#shared/db/tls.ts';
 import { readDbCredentials } from './db-credentials.ts';
 import type { LambdaEnv } from './lambda-env.ts';
+import { LAMBDA_POOL_SIZE } from './lambda-pool.ts';
 import { secrets } from './lambda-secrets.ts';
 import { log } from './observability.ts';
 
@@ -30,7 +31,7 @@ export function database(env: DatabaseEnv): Promise<Sql> {
     const s = credentials.first;
     const url = `postgres://${encodeURIComponent(s.username)}@${s.host}:${s.port}/${s.dbname}`;
     const client = createSql(url, {
-      max: 2,
+      max: LAMBDA_POOL_SIZE,
       tls: lambdaTls(env),
       password: () => credentials.password(),
       applicationName: 'market-data-lambda',

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { selectActions } from '#shared/db/corporate-actions.ts';
-import { describeIssue, InputError } from '#shared/domain/errors.ts';
 import { withDatabase } from './context.ts';
+import { flagError } from './flag-errors.ts';
 import { type Output, table } from './output.ts';
 import { assertMigrated, assetIdsOf, symbolListSchema } from './read-only.ts';
 
@@ -15,7 +15,7 @@ export async function actionsCommand(
   raw: Record<string, unknown>,
 ): Promise<number> {
   const parsed = actionsSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`actions: ${describeIssue(parsed.error.issues[0], 'actions')}`);
+  if (!parsed.success) throw flagError('actions', parsed.error.issues[0]);
   const { assets } = parsed.data;
   return withDatabase(config, async ({ sql }) => {
     await assertMigrated(sql, 'actions');

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { type AdjustedBar, adjustedPrices, PRICE_BASES } from '#shared/db/adjusted-prices.ts';
-import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import { withDatabase } from './context.ts';
 import { exportFlags, exportFormatOf, exportPricesCommand } from './export-command.ts';
+import { flagError } from './flag-errors.ts';
 import { type Output, table } from './output.ts';
 import { assertMigrated, assetIdsOf, symbolListSchema } from './read-only.ts';
 
@@ -34,7 +35,7 @@ export async function pricesCommand(
   raw: Record<string, unknown>,
 ): Promise<number> {
   const parsed = pricesSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`prices: ${describeIssue(parsed.error.issues[0], 'prices')}`);
+  if (!parsed.success) throw flagError('prices', parsed.error.issues[0]);
   const { assets, start, end, adjust, csv, output } = parsed.data;
   if (output !== undefined) {
     const request = { assets, start, end, basis: adjust, output, format: exportFormatOf(parsed.data) };

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { listRevisions, type PriceRevision } from '#shared/db/price-revisions.ts';
-import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import { withDatabase } from './context.ts';
+import { flagError } from './flag-errors.ts';
 import { type Output, table } from './output.ts';
 import { positiveInt } from './pipeline-commands.ts';
 
@@ -32,8 +33,7 @@ export async function revisionsCommand(
   raw: Record<string, unknown>,
 ): Promise<number> {
   const parsed = revisionsSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new InputError(`revisions: ${describeIssue(parsed.error.issues[0], 'revisions')}`);
+  if (!parsed.success) throw flagError('revisions', parsed.error.issues[0]);
   const { assets, since, limit } = parsed.data;
   const filter = {
     symbols: assets,

@@ -87,6 +87,29 @@ const MATRIX: Record<string, Case[]> = {
       json: true,
     },
     { args: ['prices', '--assets', 'NOPE', '--start', '2024-01-01', '--end', '2024-01-31'], code: 2 },
+    {
+      args: [
+        'prices',
+        '--assets',
+        'SPY',
+        '--start',
+        '2024-01-01',
+        '--end',
+        '2024-01-31',
+        '--format',
+        'parquet',
+      ],
+      code: 2, // --format without --output
+    },
+    {
+      args: ['prices', '--start', '2024-01-01', '--end', '2024-01-31', '--output', '/nonexistent/dir/p.csv'],
+      code: 2,
+    },
+  ],
+  // Serving ends only by a signal: console 130 on Ctrl-C is test/acceptance/console-cli.test.ts.
+  console: [
+    { args: ['console'], code: 2 }, // remote mode without READER_DATABASE_URL
+    { args: ['console', '--port', 'abc'], code: 2 },
   ],
   actions: [
     { args: ['actions', '--assets', 'SPY'], code: 0, json: true },
@@ -102,6 +125,12 @@ const MATRIX: Record<string, Case[]> = {
     { args: ['migrate'], code: 2, env: BAD_DATABASE_URL },
   ],
   db: [{ args: ['db'], code: 2 }],
+  'db url': [
+    { args: ['db', 'url'], code: 0, json: true },
+    { args: ['db', 'url', '--read-only'], code: 2 }, // remote mode without READER_DATABASE_URL
+  ],
+  // db serve's 130 on Ctrl-C locally is test/acceptance/db-serve.test.ts; remote mode is refused.
+  'db serve': [{ args: ['db', 'serve'], code: 2 }],
   'db check': [
     { args: ['db', 'check'], code: 0, json: true },
     { args: ['db', 'check'], code: 1, json: true, env: { DATABASE_URL: 'UNMIGRATED_URL' } },
