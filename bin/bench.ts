@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { e2eSuite } from '#test/bench/e2e.bench.ts';
 import { freshnessSuite } from '#test/bench/freshness.bench.ts';
 import type { Suite, SuiteResult } from '#test/bench/harness.ts';
+import { scaleSuite } from '#test/bench/scale.bench.ts';
 import { staggerSuite } from '#test/bench/stagger.bench.ts';
 import { upsertSuite } from '#test/bench/upsert.bench.ts';
 
@@ -10,6 +11,7 @@ const suites: Record<string, Suite> = {
   stagger: staggerSuite,
   e2e: e2eSuite,
   freshness: freshnessSuite,
+  scale: scaleSuite,
 };
 
 const program = new Command('bench')

@@ -43,14 +43,32 @@ export interface StoredRange {
   end: IsoDate;
 }
 
-/** Stored bars per asset and date range, in the order given: one statement for the whole list. */
+/**
+ * Stored bars per asset and date range, in the order given: one statement for the whole list. Whole
+ * months come from asset_month_bars (migration 0013); prices_daily is read only for the partial months
+ * at each range's two ends, so the cost grows with the ranges asked about, never with the bars stored.
+ */
 export async function countStoredBars(sql: Sql, ranges: readonly StoredRange[]): Promise<number[]> {
   if (ranges.length === 0) return [];
+  // [whole_from, whole_to): the first day of the first and of the month after the last whole month.
   const rows = await sql<{ stored: number }[]>`
-    SELECT (SELECT count(*)::int FROM prices_daily p
-            WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.start_date AND r.end_date) AS stored
+    SELECT CASE WHEN m.whole_from < m.whole_to THEN
+             (SELECT coalesce(sum(b.bars), 0)::int FROM asset_month_bars b
+              WHERE b.asset_id = r.asset_id AND b.month >= m.whole_from AND b.month < m.whole_to)
+             + (SELECT count(*)::int FROM prices_daily p
+                WHERE p.asset_id = r.asset_id AND p.session_date >= r.start_date AND p.session_date < m.whole_from)
+             + (SELECT count(*)::int FROM prices_daily p
+                WHERE p.asset_id = r.asset_id AND p.session_date >= m.whole_to AND p.session_date <= r.end_date)
+           ELSE
+             (SELECT count(*)::int FROM prices_daily p
+              WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.start_date AND r.end_date)
+           END AS stored
     FROM unnest(${ranges.map((r) => r.assetId)}::int[], ${ranges.map((r) => r.start)}::date[],
                 ${ranges.map((r) => r.end)}::date[]) WITH ORDINALITY AS r(asset_id, start_date, end_date, n)
+    CROSS JOIN LATERAL (
+      SELECT (date_trunc('month', (r.start_date - 1)::timestamp) + interval '1 month')::date AS whole_from,
+             date_trunc('month', (r.end_date + 1)::timestamp)::date AS whole_to
+    ) m
     ORDER BY r.n`;
   return rows.map((r) => r.stored);
 }
