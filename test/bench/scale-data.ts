@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getCalendar } from '#shared/calendars/index.ts';
+import { type CalendarId, getCalendar } from '#shared/calendars/index.ts';
 import { listAssets, syncAssets } from '#shared/db/assets.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
 import { startLocalPostgres } from '#shared/db/local-postgres.ts';
@@ -12,9 +12,9 @@ import type { AssetConfig } from '#shared/universe/universe.ts';
 
 export interface ScaleShape {
   assets: number;
-  /** First and last generated session: the daily collect adds the sessions after `historyEnd`. */
   historyStart: IsoDate;
-  historyEnd: IsoDate;
+  /** Per market, the last generated day: the daily collect adds the sessions after it. */
+  historyEnd: Record<CalendarId, IsoDate>;
 }
 
 /** 60% New York, 30% Seoul, 10% Upbit: every market's bookkeeping runs over thousands of assets. */
@@ -89,7 +89,9 @@ export async function openScaleCluster(
       if (options.cache) await removeOtherKeys(root, key);
       await migrate(sql);
       await syncAssets(sql, scaleUniverse(shape.assets));
-      options.log(`scale: generating ${shape.assets} assets ${shape.historyStart}..${shape.historyEnd}...`);
+      options.log(
+        `scale: generating ${shape.assets} assets from ${shape.historyStart} (cached for later runs)...`,
+      );
       await generateHistory(sql, shape);
       await sql.unsafe(`COMMENT ON DATABASE postgres IS 'bench-scale ${key}'`);
     }
@@ -123,7 +125,11 @@ async function removeOtherKeys(root: string, key: string): Promise<void> {
 
 async function resetRun(sql: Sql, shape: ScaleShape): Promise<void> {
   await sql`TRUNCATE job_runs, job_tasks, market_sessions, domain_events, quality_flags, price_revisions`;
-  await sql`DELETE FROM prices_daily WHERE session_date > ${shape.historyEnd}`;
+  for (const [calendar, end] of Object.entries(shape.historyEnd)) {
+    await sql`
+      DELETE FROM prices_daily p USING assets a
+      WHERE a.id = p.asset_id AND a.calendar = ${calendar} AND p.session_date > ${end}`;
+  }
   await sql`VACUUM ANALYZE prices_daily`;
 }
 
@@ -136,7 +142,7 @@ async function generateHistory(sql: Sql, shape: ScaleShape): Promise<void> {
   const assets = await listAssets(sql, { activeOnly: true });
   const batches: { ids: number[]; dates: IsoDate[]; source: string }[] = [];
   for (const calendar of ['XNYS', 'XKRX', '24/7'] as const) {
-    const dates = getCalendar(calendar).sessionsBetween(shape.historyStart, shape.historyEnd);
+    const dates = getCalendar(calendar).sessionsBetween(shape.historyStart, shape.historyEnd[calendar]);
     const ids = assets.filter((a) => a.calendar === calendar).map((a) => a.id);
     const source = calendar === '24/7' ? 'upbit' : 'yahoo';
     for (let i = 0; i < ids.length; i += 250) batches.push({ ids: ids.slice(i, i + 250), dates, source });
@@ -161,8 +167,10 @@ async function generateHistory(sql: Sql, shape: ScaleShape): Promise<void> {
       INSERT INTO asset_coverage (asset_id, source, first_session, latest_session)
       SELECT asset_id, source, min(session_date), max(session_date) FROM prices_daily GROUP BY 1, 2`;
     await tx`
-      INSERT INTO asset_month_bars (asset_id, month, bars)
-      SELECT asset_id, date_trunc('month', session_date::timestamp)::date, count(*) FROM prices_daily GROUP BY 1, 2`;
+      INSERT INTO asset_month_bars (asset_id, month, source, days)
+      SELECT asset_id, date_trunc('month', session_date::timestamp)::date, source,
+             bit_or(1 << (extract(day FROM session_date)::int - 1))
+      FROM prices_daily GROUP BY 1, 2, 3`;
   });
   await sql`VACUUM ANALYZE prices_daily`;
   await sql`VACUUM ANALYZE`;

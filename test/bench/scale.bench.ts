@@ -6,6 +6,7 @@ import { addDays } from '#shared/domain/dates.ts';
 import { createLocalLog } from '#shared/local/adapters.ts';
 import { LocalRuntime } from '#shared/local/runtime.ts';
 import { startMarketServer } from '#shared/market-server/index.ts';
+import { DEFAULT_SETTINGS } from '#shared/usecases/deps.ts';
 import { announceJob } from '#shared/usecases/finish-job.ts';
 import { checkFreshness } from '#shared/usecases/freshness.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
@@ -26,8 +27,16 @@ function shape(): ScaleShape & { collects: number; cache: boolean } {
   if (!(assets >= 10 && years >= 1 && years <= 30)) {
     throw new Error('scale: BENCH_SCALE_ASSETS must be >= 10 and BENCH_SCALE_YEARS 1..30');
   }
-  // History ends the day before the daily collect's window (7 sessions) starts, so the collect stores bars.
-  const historyEnd = addDays(getCalendar('XNYS').sessionsBetween('2025-05-15', '2025-05-22')[0] ?? '', -1);
+  // Each market's history ends the day before its daily collect's window (7 sessions) starts, so the
+  // first collect stores bars and leaves no gap.
+  const historyEnd = Object.fromEntries(
+    MARKETS.map((m) => {
+      const calendar = getCalendar(m);
+      let start = calendar.expectedLastSession(NOW);
+      for (let i = 1; i < DEFAULT_SETTINGS.lookbackSessions; i++) start = calendar.previousSession(start);
+      return [m, addDays(start, -1)];
+    }),
+  ) as Record<(typeof MARKETS)[number], string>;
   return {
     assets,
     historyStart: addDays(PLAN_START, (30 - years) * 365),
@@ -53,7 +62,9 @@ export const scaleSuite: Suite = async (log) => {
   const { sql } = cluster;
   const server = await startMarketServer({ now: () => NOW.getTime(), upbitRequestsPerSecond: 2_000 });
   try {
-    const [{ rows }] = await sql<[{ rows: number }]>`SELECT sum(bars)::int AS rows FROM asset_month_bars`;
+    const [{ rows }] = await sql<
+      [{ rows: number }]
+    >`SELECT sum(bit_count(days::bit(32)))::int AS rows FROM asset_month_bars`;
     log(`  ${rows} rows ${cluster.cached ? 'reused' : 'generated'} in ${round(cluster.loadSeconds, 1)} s`);
     const runtime = new LocalRuntime({
       sql,
@@ -65,19 +76,23 @@ export const scaleSuite: Suite = async (log) => {
     const deps = runtime.deps;
 
     const collects: number[] = [];
-    let window = { start: '', end: '' };
+    const starts: string[] = [];
+    const ends: string[] = [];
     for (let i = 0; i < s.collects; i++) {
       collects.push(
         await seconds(async () => {
           for (const market of MARKETS) {
             const c = await collectMarket(deps, market);
-            if (market === 'XNYS') window = { start: c.start, end: c.end };
+            starts.push(c.start);
+            ends.push(c.end);
           }
           await runtime.drain(16);
         }),
       );
       log(`  daily collect ${i + 1}: ${round(collects.at(-1) ?? 0, 1)} s`);
     }
+    // The three markets' windows together: what a job over all of them would cover.
+    const window = { start: starts.sort()[0] ?? PLAN_START, end: ends.sort().at(-1) ?? PLAN_START };
     const [failed] = await sql<[{ n: number }]>`
       SELECT count(*)::int AS n FROM job_tasks WHERE status <> 'success'`;
     if (failed.n > 0) throw new Error(`scale: ${failed.n} collect tasks did not succeed`);
