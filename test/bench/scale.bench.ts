@@ -41,7 +41,7 @@ function shape(): ScaleShape & { collects: number; cache: boolean } {
     assets,
     historyStart: addDays(PLAN_START, (30 - years) * 365),
     historyEnd,
-    collects: Number(process.env.BENCH_SCALE_COLLECTS ?? 3),
+    collects: Number(process.env.BENCH_SCALE_COLLECTS ?? 2),
     cache: process.env.BENCH_SCALE_CACHE !== '0',
   };
 }
