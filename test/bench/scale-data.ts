@@ -104,7 +104,9 @@ export async function openScaleCluster(
 }
 
 async function cacheKey(shape: ScaleShape): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify(shape));
+  // Only what the data depends on: callers may pass a shape with run options of their own.
+  const { assets, historyStart, historyEnd } = shape;
+  const hash = createHash('sha256').update(JSON.stringify({ assets, historyStart, historyEnd }));
   for (const m of await loadMigrations()) hash.update(m.checksum);
   hash.update(await readFile(fileURLToPath(import.meta.url)));
   return `${shape.assets}x${shape.historyStart}-${hash.digest('hex').slice(0, 12)}`;
