@@ -3,6 +3,7 @@ import { bundlesSuite } from '#test/bench/bundles.bench.ts';
 import { e2eSuite } from '#test/bench/e2e.bench.ts';
 import { freshnessSuite } from '#test/bench/freshness.bench.ts';
 import type { Suite, SuiteResult } from '#test/bench/harness.ts';
+import { scaleSuite } from '#test/bench/scale.bench.ts';
 import { staggerSuite } from '#test/bench/stagger.bench.ts';
 import { upsertSuite } from '#test/bench/upsert.bench.ts';
 
@@ -12,6 +13,7 @@ const suites: Record<string, Suite> = {
   e2e: e2eSuite,
   freshness: freshnessSuite,
   bundles: bundlesSuite,
+  scale: scaleSuite,
 };
 
 const program = new Command('bench')

@@ -43,12 +43,22 @@ export interface StoredRange {
   end: IsoDate;
 }
 
-/** Stored bars per asset and date range, in the order given: one statement for the whole list. */
+/**
+ * Stored bars per asset and date range, in the order given: one statement for the whole list. Counted
+ * from asset_month_bars (migration 0013), a day mask per asset, source and month: the bits of each of
+ * the range's months that fall inside the range. Reads no bar, so the cost grows with the ranges asked
+ * about (one short index range each), never with the bars stored.
+ */
 export async function countStoredBars(sql: Sql, ranges: readonly StoredRange[]): Promise<number[]> {
   if (ranges.length === 0) return [];
+  // Bits first..last of a month's mask, where first and last are the range's days in that month (0-based).
   const rows = await sql<{ stored: number }[]>`
-    SELECT (SELECT count(*)::int FROM prices_daily p
-            WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.start_date AND r.end_date) AS stored
+    SELECT (SELECT coalesce(sum(bit_count((b.days & (
+                     (1::bigint << (least(r.end_date, (b.month + interval '1 month')::date - 1) - b.month + 1))
+                     - (1::bigint << (greatest(r.start_date, b.month) - b.month)))::int)::bit(32))), 0)::int
+            FROM asset_month_bars b
+            WHERE b.asset_id = r.asset_id AND b.month >= date_trunc('month', r.start_date::timestamp)::date
+              AND b.month <= r.end_date) AS stored
     FROM unnest(${ranges.map((r) => r.assetId)}::int[], ${ranges.map((r) => r.start)}::date[],
                 ${ranges.map((r) => r.end)}::date[]) WITH ORDINALITY AS r(asset_id, start_date, end_date, n)
     ORDER BY r.n`;
