@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type HandlerName, LAMBDA_NODE_OPTIONS } from '#infra/lambda-bundling.ts';
 import { buildHandlerBundles, buildLambdaBundle, type LambdaBundle } from '#test/support/lambda-bundles.ts';
@@ -47,7 +47,9 @@ const LAMBDA_LIKE_ENV = {
   EVENT_BUS_NAME: 'market-data-dev',
   DISCORD_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:market-data/dev/discord',
   AUTO_REPAIR: 'false',
-  MIGRATIONS_DIR: '/var/task/migrations',
+  // Deployed, the bundle carries migrations/ at /var/task/migrations and migrate hashes it at import;
+  // here the repository's folder stands in, so that read is part of its cold import as in Lambda.
+  MIGRATIONS_DIR: fileURLToPath(new URL('../../migrations', import.meta.url)),
 };
 
 /**
