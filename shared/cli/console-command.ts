@@ -14,8 +14,6 @@ import { prepareLocalReader } from './reader-access.ts';
 export const DEFAULT_CONSOLE_PORT = 8321;
 
 const portSchema = z.coerce.number().int().min(0).max(65_535);
-/** Remote mode's read-only login (the same variable `db url --read-only` reads). */
-const readerEnvSchema = z.object({ READER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional() });
 
 /** Adds `console` and its options to the program; the caller attaches the action. */
 export function defineConsoleCommand(program: Command): Command {
@@ -42,16 +40,11 @@ export function defineConsoleCommand(program: Command): Command {
  * @throws InputError on a bad --port, a taken port, a missing READER_DATABASE_URL or an unmigrated
  *   embedded database.
  */
-export async function consoleCommand(
-  config: Config,
-  out: Output,
-  flags: { port: string },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
+export async function consoleCommand(config: Config, out: Output, flags: { port: string }): Promise<number> {
   const port = portSchema.safeParse(flags.port);
   if (!port.success) throw new InputError(`console: --port ${flags.port} is not a port number (0-65535)`);
   if (config.DATABASE_URL) {
-    const readerUrl = readerEnvSchema.safeParse(env).data?.READER_DATABASE_URL;
+    const readerUrl = config.READER_DATABASE_URL;
     if (!readerUrl) {
       throw new InputError(
         'console: with DATABASE_URL set, set READER_DATABASE_URL to a read-only login (postgres://...; see docs/DEPLOY.md)',

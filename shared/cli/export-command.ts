@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { Option } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '#shared/config.ts';
 import { InputError, quote } from '#shared/domain/errors.ts';
 import { withDatabase } from './context.ts';

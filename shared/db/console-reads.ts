@@ -1,21 +1,21 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
-import type { TaskStatus } from '#shared/domain/job.ts';
+import type { JobTask, TaskStatus } from '#shared/domain/job.ts';
 import type { Sql } from './client.ts';
 
 /** One task as the console lists it: the stored columns a person reads, with the asset's symbol. */
-export interface ConsoleTask {
-  id: number;
-  symbol: string;
-  rangeStart: IsoDate;
-  rangeEnd: IsoDate;
-  status: TaskStatus;
-  attempts: number;
-  rowsUpserted: number;
-  warnings: string[];
-  error: string | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
+export type ConsoleTask = Pick<
+  JobTask,
+  | 'id'
+  | 'rangeStart'
+  | 'rangeEnd'
+  | 'status'
+  | 'attempts'
+  | 'rowsUpserted'
+  | 'warnings'
+  | 'error'
+  | 'startedAt'
+  | 'finishedAt'
+> & { symbol: string };
 
 /**
  * A job's tasks, at most `limit`, the ones a person looks at first: failed and cancelled, then running,

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob } from '#shared/db/jobs.ts';
 import { addDays, utcDate } from '#shared/domain/dates.ts';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
 import { runCli, spawnCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { createSpyJob } from '#test/support/spy-job.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 const exec = promisify(execFile);
@@ -167,26 +167,18 @@ describe('backfill', () => {
 
 describe('jobs ID --watch, not on a terminal', () => {
   it('writes whole progress lines without carriage returns, and the result after them', async () => {
-    const [spy] = await db.sql<{ id: number }[]>`SELECT id FROM assets WHERE symbol = 'SPY'`;
-    const { job } = await createJob(db.sql, {
-      kind: 'backfill',
-      rangeStart: '2024-01-02',
-      rangeEnd: '2024-01-31',
-      assets: ['SPY'],
-      request: {},
-      tasks: [{ assetId: spy?.id as number, rangeStart: '2024-01-02', rangeEnd: '2024-01-31' }],
-    });
-    const watch = spawnCli(['jobs', String(job.id), '--watch'], { DATABASE_URL: db.url });
+    const jobId = await createSpyJob(db.sql);
+    const watch = spawnCli(['jobs', String(jobId), '--watch'], { DATABASE_URL: db.url });
     await expect
       .poll(() => watch.stderr(), { timeout: 60_000, interval: 200 })
-      .toContain(`job ${job.id}: pending`);
-    await db.sql`UPDATE job_tasks SET status = 'cancelled', finished_at = now() WHERE job_id = ${job.id}`;
-    await db.sql`UPDATE job_runs SET status = 'cancelled', finished_at = now() WHERE id = ${job.id}`;
+      .toContain(`job ${jobId}: pending`);
+    await db.sql`UPDATE job_tasks SET status = 'cancelled', finished_at = now() WHERE job_id = ${jobId}`;
+    await db.sql`UPDATE job_runs SET status = 'cancelled', finished_at = now() WHERE id = ${jobId}`;
     const { code } = await watch.exited;
     expect(code).toBe(0);
     expect(watch.stderr()).not.toContain('\r');
     expect(watch.stderr()).not.toContain('\u001b');
-    expect(watch.stderr()).toMatch(new RegExp(`^(job ${job.id}: pending 0 % \\(0/1 tasks, 0 rows\\)\\n)+$`));
+    expect(watch.stderr()).toMatch(new RegExp(`^(job ${jobId}: pending 0 % \\(0/1 tasks, 0 rows\\)\\n)+$`));
     expect(watch.stdout()).toMatch(/^job\s+kind/);
   });
 });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob } from '#shared/db/jobs.ts';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
 import { runCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { createSpyJob } from '#test/support/spy-job.ts';
 
 /**
  * The exit-code rule, for every command: 0 done, 1 the checked or run thing is bad, 2 bad input,
@@ -161,24 +161,16 @@ async function commandTree(): Promise<Record<string, string>> {
 }
 
 async function jobIn(status: 'success' | 'failure' | 'pending'): Promise<string> {
-  const [spy] = await db.sql<{ id: number }[]>`SELECT id FROM assets WHERE symbol = 'SPY'`;
-  const { job } = await createJob(db.sql, {
-    kind: 'backfill',
-    rangeStart: '2024-01-02',
-    rangeEnd: '2024-01-31',
-    assets: ['SPY'],
-    request: {},
-    tasks: [{ assetId: spy?.id as number, rangeStart: '2024-01-02', rangeEnd: '2024-01-31' }],
-  });
+  const jobId = await createSpyJob(db.sql);
   if (status !== 'pending') {
     const task = status === 'success' ? 'success' : 'failed';
     await db.sql`UPDATE job_tasks SET status = ${task}, error = ${status === 'failure' ? 'HTTP 500' : null},
-      finished_at = now() WHERE job_id = ${job.id}`;
+      finished_at = now() WHERE job_id = ${jobId}`;
     await db.sql`UPDATE job_runs SET status = ${status}, finished_at = now(),
       tasks_succeeded = ${status === 'success' ? 1 : 0}, tasks_failed = ${status === 'failure' ? 1 : 0}
-      WHERE id = ${job.id}`;
+      WHERE id = ${jobId}`;
   }
-  return String(job.id);
+  return String(jobId);
 }
 
 beforeAll(async () => {

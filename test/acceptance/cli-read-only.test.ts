@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob } from '#shared/db/jobs.ts';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
 import { runCli } from '#test/support/cli-process.ts';
 import { snapshotRows } from '#test/support/cli-snapshot.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { createSpyJob } from '#test/support/spy-job.ts';
 
 let db: TestDatabase;
 let jobId: number;
@@ -23,16 +23,7 @@ async function diverge(): Promise<void> {
 beforeAll(async () => {
   db = await createTestDatabase();
   await syncUniverse(db.sql, await loadUniverse());
-  const [spy] = await db.sql<{ id: number }[]>`SELECT id FROM assets WHERE symbol = 'SPY'`;
-  const created = await createJob(db.sql, {
-    kind: 'backfill',
-    rangeStart: '2024-01-02',
-    rangeEnd: '2024-01-31',
-    assets: ['SPY'],
-    request: {},
-    tasks: [{ assetId: spy?.id as number, rangeStart: '2024-01-02', rangeEnd: '2024-01-31' }],
-  });
-  jobId = created.job.id;
+  jobId = await createSpyJob(db.sql);
 });
 afterAll(async () => {
   await db.drop();
