@@ -63,6 +63,12 @@ const stageConfigSchema = z.object({
   logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
   /** Whether logs, keys and secrets outlive the stack (dev tears down cleanly, prod keeps evidence). */
   retainOnDelete: z.boolean(),
+  /**
+   * Encrypt the alarm topic with a customer KMS key ($1/month). CloudWatch cannot publish to a topic
+   * under the AWS-managed SNS key, so it is this key or none; a notification carries alarm names,
+   * descriptions and metric values, never data or secrets (docs/DEPLOY.md, "What it costs").
+   */
+  alarmTopicKey: z.boolean(),
   ingest: z.object({
     /** SQS event source MaximumConcurrency (2..1000); the arithmetic is in pipeline-stack.ts. */
     maxConcurrency: z.number().int().min(2).max(1000),
@@ -114,6 +120,7 @@ const stages: Record<StageName, StageConfigInput> = {
     backup: {},
     logRetentionDays: 14,
     retainOnDelete: false,
+    alarmTopicKey: false,
     ingest: { maxConcurrency: 2 },
     logLevel: 'DEBUG',
     autoRepair: false,
@@ -141,6 +148,7 @@ const stages: Record<StageName, StageConfigInput> = {
     },
     logRetentionDays: 90,
     retainOnDelete: true,
+    alarmTopicKey: true,
     ingest: { maxConcurrency: 5, reservedConcurrency: 5 },
     logLevel: 'INFO',
     autoRepair: true,

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -50,18 +50,7 @@ export class ObservabilityStack extends Stack {
     const { config, functions, database } = props;
     const prefix = `market-data-${config.stage}`;
 
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `${prefix} alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // CloudWatch publishes alarm notifications itself, so it must be able to use the topic's key.
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    const topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `${prefix} alarms`,
-      masterKey: key,
-      enforceSSL: true,
-    });
+    const topic = this.alarmTopic(config, prefix);
     this.alarmAction = new SnsAction(topic);
     // Outside the VPC: it needs only Secrets Manager and Discord, and must work when the NAT does not.
     const notifier = new PipelineFunction(this, 'NotifierFunction', {
@@ -206,6 +195,28 @@ export class ObservabilityStack extends Stack {
     });
     alarm.addAlarmAction(this.alarmAction);
     return alarm;
+  }
+
+  /** The topic every alarm notifies; encrypted with a key of its own where the stage pays for one. */
+  private alarmTopic(config: StageConfig, prefix: string): sns.Topic {
+    const props = { displayName: `${prefix} alarms`, enforceSSL: true };
+    if (!config.alarmTopicKey) {
+      const topic = new sns.Topic(this, 'AlarmTopic', props);
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'alarmTopicKey is off for this stage: a notification holds alarm names and metric values, no data or secret, and the key would be $1 of a ~$25 bill.',
+      });
+      return topic;
+    }
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: `${prefix} alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // CloudWatch publishes alarm notifications itself, so it must be able to use the topic's key.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    return new sns.Topic(this, 'AlarmTopic', { ...props, masterKey: key });
   }
 
   private addDashboard(prefix: string, metrics: PipelineMetrics, props: ObservabilityStackProps): void {

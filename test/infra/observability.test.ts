@@ -4,15 +4,16 @@ import { lambdaEnv } from '#shared/aws/lambda-env.ts';
 import { deployedEnvOf, envKeysOf, templatesOf } from './cdk-app.ts';
 
 const dev = templatesOf('dev');
+const prod = templatesOf('prod');
 
 const topicRef = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
 
 describe('alarm topic', () => {
-  it('is encrypted with a KMS key that CloudWatch may use, and refuses requests without TLS', () => {
-    dev.observability.hasResourceProperties('AWS::SNS::Topic', {
+  it('is encrypted in prod with a KMS key that CloudWatch may use, and refuses requests without TLS', () => {
+    prod.observability.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
     });
-    dev.observability.hasResourceProperties('AWS::KMS::Key', {
+    prod.observability.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -23,13 +24,20 @@ describe('alarm topic', () => {
         ]),
       },
     });
-    dev.observability.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+    for (const { observability } of [dev, prod]) {
+      observability.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('has no key of its own in dev, where alarmTopicKey is off to keep the bill under $25', () => {
+    dev.observability.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.absent() });
+    dev.observability.resourceCountIs('AWS::KMS::Key', 0);
   });
 
   it('is subscribed by the notifier, which sees only the Discord secret and runs outside the VPC', () => {
