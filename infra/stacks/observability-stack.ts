@@ -72,7 +72,7 @@ export class ObservabilityStack extends Stack {
     if (config.alertEmail) topic.addSubscription(new EmailSubscription(config.alertEmail));
 
     const metrics = new PipelineMetrics(serviceName(config.stage));
-    this.addDashboard(prefix, metrics, props);
+    this.addDashboard(prefix, metrics, props, parkedAlerts);
 
     this.alarm('IngestDlqNotEmpty', {
       // The dlq function drains the DLQ within seconds; messages still visible after 15 minutes mean it
@@ -219,7 +219,12 @@ export class ObservabilityStack extends Stack {
     return new sns.Topic(this, 'AlarmTopic', { ...props, masterKey: key });
   }
 
-  private addDashboard(prefix: string, metrics: PipelineMetrics, props: ObservabilityStackProps): void {
+  private addDashboard(
+    prefix: string,
+    metrics: PipelineMetrics,
+    props: ObservabilityStackProps,
+    parkedAlerts: IQueue,
+  ): void {
     const { functions, database } = props;
     const providers = Object.keys(PROVIDER_LABELS) as ProviderName[];
     const statuses = Object.keys(JOB_STATUS_LABELS) as FinalJobStatus[];
@@ -258,6 +263,8 @@ export class ObservabilityStack extends Stack {
         props.ingestQueue.metricApproximateNumberOfMessagesNotVisible({ label: 'ingest in flight' }),
         props.ingestDlq.metricApproximateNumberOfMessagesVisible({ label: 'DLQ' }),
         props.schedulerDlq.metricApproximateNumberOfMessagesVisible({ label: 'scheduler DLQ' }),
+        props.failedInvocations.metricApproximateNumberOfMessagesVisible({ label: 'failed invocations' }),
+        parkedAlerts.metricApproximateNumberOfMessagesVisible({ label: 'parked alerts' }),
       ]),
       graph('Age of oldest message (s)', [
         props.ingestQueue.metricApproximateAgeOfOldestMessage({ label: 'ingest' }),

@@ -187,4 +187,19 @@ describe('dashboard', () => {
       expect(names).toContain(metric);
     }
   });
+
+  it('shows the depth of every queue an alarm watches, the parked alerts and failed invocations too', () => {
+    const labels = metricLines()
+      .filter((line) => line[1] === 'ApproximateNumberOfMessagesVisible')
+      .map((line) => (line.at(-1) as { label?: string }).label);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'ingest visible',
+        'DLQ',
+        'scheduler DLQ',
+        'failed invocations',
+        'parked alerts',
+      ]),
+    );
+  });
 });
