@@ -107,15 +107,23 @@ export class DataStack extends Stack {
     if (!this.database.secret) throw new Error('the database instance has no attached credentials secret');
     this.databaseSecret = this.database.secret;
 
-    // Single-user rotation: the functions re-read the secret, so no second user is needed. The rotation
-    // function runs in the egress subnets because it must reach the Secrets Manager API.
+    // The rotation functions run in the egress subnets because they must reach the Secrets Manager API;
+    // HTTPS out is all they need besides PostgreSQL, which CDK opens both ways when it adds a rotation.
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc,
+      description: 'market-data secret rotation: PostgreSQL and the Secrets Manager API only',
+      allowAllOutbound: false,
+    });
+    rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
+    // Single-user rotation: the functions re-read the secret, so no second user is needed.
     this.database.addRotationSingleUser({
       automaticallyAfter: Duration.days(30),
       excludeCharacters: PASSWORD_EXCLUDED,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: rotationSecurityGroup,
     });
 
-    this.analystSecret = this.addAnalystSecret(credentials, removal);
+    this.analystSecret = this.addAnalystSecret(credentials, removal, rotationSecurityGroup);
 
     addDatabaseBackups(this, config, this.database);
 
@@ -150,7 +158,11 @@ export class DataStack extends Stack {
    * keeps working until the next rotation. The master secret (masterarn) lets the rotation create the
    * clone and set passwords.
    */
-  private addAnalystSecret(master: rds.DatabaseSecret, removal: RemovalPolicy): secretsmanager.ISecret {
+  private addAnalystSecret(
+    master: rds.DatabaseSecret,
+    removal: RemovalPolicy,
+    securityGroup: ec2.ISecurityGroup,
+  ): secretsmanager.ISecret {
     const secret = new rds.DatabaseSecret(this, 'AnalystSecret', {
       username: 'market_analyst',
       dbname: 'market_data',
@@ -165,6 +177,7 @@ export class DataStack extends Stack {
       automaticallyAfter: Duration.days(30),
       excludeCharacters: PASSWORD_EXCLUDED,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup,
       // The login exists only once the pipeline's migration has run (a later stack): a rotation now
       // would fail to clone a user that is not there yet. The first one runs 30 days after.
       rotateImmediatelyOnUpdate: false,

@@ -66,8 +66,12 @@ describe('database', () => {
     }
   });
 
-  it('admits only the security groups of the rotation function and, from the pipeline stack, the functions', () => {
-    dev.data.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2); // the two rotation functions
+  it('admits only the security groups of the rotation functions and, from the pipeline stack, the functions', () => {
+    // One group for both rotation functions (network.test.ts: what it may send).
+    dev.data.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+    dev.data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RotationSecurityGroup'), 'GroupId'] },
+    });
     dev.pipeline.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
       FromPort: 5432,

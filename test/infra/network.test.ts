@@ -74,6 +74,36 @@ describe('security group egress', () => {
     ]);
   });
 
+  it('lets the rotation functions send HTTPS out and PostgreSQL to the database only', () => {
+    const groups = dev.data.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^market-data secret rotation') },
+    });
+    const [[id, sg] = []] = Object.entries(groups);
+    expect(sg?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    const egress = Object.values(dev.data.findResources('AWS::EC2::SecurityGroupEgress'));
+    const databasePort = { 'Fn::GetAtt': [expect.stringMatching(/^Database/), 'Endpoint.Port'] };
+    expect(egress.map((rule) => rule.Properties)).toEqual([
+      expect.objectContaining({
+        GroupId: { 'Fn::GetAtt': [id, 'GroupId'] },
+        IpProtocol: 'tcp',
+        // The instance's own port (5432), which CDK opens when it adds a rotation.
+        FromPort: databasePort,
+        ToPort: databasePort,
+        DestinationSecurityGroupId: {
+          'Fn::GetAtt': [expect.stringMatching(/^DatabaseSecurityGroup/), 'GroupId'],
+        },
+      }),
+    ]);
+    // Both rotations (the application's single-user one and the analysts' multi-user one) use it.
+    const rotations = Object.values(dev.data.findResources('AWS::Serverless::Application'));
+    expect(rotations).toHaveLength(2);
+    for (const app of rotations) {
+      expect(JSON.stringify(app.Properties.Parameters.vpcSecurityGroupIds)).toContain(id);
+    }
+  });
+
   it('lets the database send nothing', () => {
     dev.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^PostgreSQL'),
@@ -84,15 +114,16 @@ describe('security group egress', () => {
 });
 
 describe('KMS keys', () => {
-  it('exist only where they encrypt something: the alarm topic', () => {
+  it('exist only where they encrypt something: the alarm topic, in prod (alarmTopicKey)', () => {
     for (const templates of [dev, prod]) {
       templates.network.resourceCountIs('AWS::KMS::Key', 0);
       templates.data.resourceCountIs('AWS::KMS::Key', 0);
       templates.pipeline.resourceCountIs('AWS::KMS::Key', 0);
-      templates.observability.resourceCountIs('AWS::KMS::Key', 1);
-      templates.observability.hasResourceProperties('AWS::SNS::Topic', {
-        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
-      });
     }
+    dev.observability.resourceCountIs('AWS::KMS::Key', 0);
+    prod.observability.resourceCountIs('AWS::KMS::Key', 1);
+    prod.observability.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
+    });
   });
 });
