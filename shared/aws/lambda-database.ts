@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '#shared/config.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
 import { checkConnection } from '#shared/db/connection-errors.ts';
 import type { TlsSettings } from '#shared/db/tls.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
 import { readDbCredentials } from './db-credentials.ts';
 import type { LambdaEnv } from './lambda-env.ts';
 import { LAMBDA_POOL_SIZE } from './lambda-pool.ts';
