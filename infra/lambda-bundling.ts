@@ -32,8 +32,12 @@ export const LAMBDA_BUNDLING = {
   sourcesContent: false,
   // Nothing external: ship the SDK clients the tests ran against, not whichever the runtime carries.
   external: [],
-  // Credentials from the environment only, as Lambda provides them (shared/aws/lambda-credentials.ts).
-  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
+  alias: {
+    // Credentials from the environment only, as Lambda provides them (shared/aws/lambda-credentials.ts).
+    '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+    // No bundled SDK call streams events; the SDK loads this lazily (shared/aws/lambda-event-streams.ts).
+    '@smithy/core/event-streams': './shared/aws/lambda-event-streams.ts',
+  },
 } as const;
 
 /** The runtime's NODE_OPTIONS: stack traces point into the TypeScript sources via the source map. */

@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 /**
  * The one SDK client every function with a secret needs, created once per instance. Each client lives
  * in the module of what uses it, so a function bundles only the clients it calls (the notifier: this
- * one only; the SQS and EventBridge clients are in lambda-deps.ts).
+ * one only; the SQS client is in lambda-queue.ts, the EventBridge one in lambda-deps.ts).
  */
 export const secretsClient = new SecretsManagerClient({});
 export const secrets = new SecretsProvider({ awsSdkV3Client: secretsClient });
