@@ -9,7 +9,7 @@ import { consumeSqsBatch } from '#shared/aws/sqs-consumer.ts';
 import { consumeTask } from '#shared/usecases/consume-task.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.ingest);
-const wired = { queue: lambdaTaskQueue(env.INGEST_QUEUE_URL), providers: lambdaProviders(env) };
+const wired = { queue: lambdaTaskQueue(env.INGEST_QUEUE_URL), providers: () => lambdaProviders(env) };
 const ports = { deps: () => pipelineDeps(env, wired), log, metrics: emfMetrics };
 const queue = lambdaRedelivery(env.INGEST_QUEUE_URL);
 

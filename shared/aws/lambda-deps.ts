@@ -25,7 +25,8 @@ export class PortNotWiredError extends Error {
 /** The ports that only some functions use; each handler passes those its use case reaches. */
 export interface FunctionPorts {
   queue?: TaskQueue;
-  providers?: Record<ProviderName, PriceProvider>;
+  /** Called once, with the dependencies (not at import: creating providers validates their options). */
+  providers?: () => Record<ProviderName, PriceProvider>;
 }
 
 type DepsEnv = Pick<
@@ -41,7 +42,7 @@ export function pipelineDeps(env: DepsEnv, ports: FunctionPorts = {}): Promise<P
   deps ??= database(env).then((db) => ({
     sql: db,
     queue: ports.queue ?? { sendBatch: notWired('the task queue (queue)') },
-    providers: ports.providers ?? {
+    providers: ports.providers?.() ?? {
       yahoo: { name: 'yahoo', fetchDailyBars: notWired('the yahoo provider (providers)') },
       upbit: { name: 'upbit', fetchDailyBars: notWired('the upbit provider (providers)') },
     },
