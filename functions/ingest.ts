@@ -1,14 +1,17 @@
 import type { SQSEvent } from 'aws-lambda';
 import { withObservability } from '#shared/aws/handler-kit.ts';
-import { pipelineDeps, sqsClient } from '#shared/aws/lambda-deps.ts';
+import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
+import { lambdaProviders } from '#shared/aws/lambda-providers.ts';
+import { lambdaRedelivery, lambdaTaskQueue } from '#shared/aws/lambda-queue.ts';
 import { emfMetrics, log } from '#shared/aws/observability.ts';
 import { consumeSqsBatch } from '#shared/aws/sqs-consumer.ts';
 import { consumeTask } from '#shared/usecases/consume-task.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.ingest);
-const ports = { deps: () => pipelineDeps(env), log, metrics: emfMetrics };
-const queue = { client: sqsClient, url: env.INGEST_QUEUE_URL };
+const wired = { queue: lambdaTaskQueue(env.INGEST_QUEUE_URL), providers: () => lambdaProviders(env) };
+const ports = { deps: () => pipelineDeps(env, wired), log, metrics: emfMetrics };
+const queue = lambdaRedelivery(env.INGEST_QUEUE_URL);
 
 /** SQS batches of ingest tasks, with a partial batch response: only failed records come back. */
 export const handler = withObservability((event: SQSEvent, context) =>

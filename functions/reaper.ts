@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { parsePayload, withObservability } from '#shared/aws/handler-kit.ts';
 import { pipelineDeps } from '#shared/aws/lambda-deps.ts';
 import { FUNCTION_ENV, lambdaEnv } from '#shared/aws/lambda-env.ts';
+import * as z from '#shared/domain/zod.ts';
 import { reapOverdueTasks } from '#shared/usecases/reap-tasks.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.reaper);

@@ -28,12 +28,18 @@ export const LAMBDA_BUNDLING = {
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   minify: true,
+  // The licence notes esbuild keeps are Powertools' coverage hints (`v8 ignore ... @preserve`).
+  legalComments: 'none',
   sourcemap: true,
   sourcesContent: false,
   // Nothing external: ship the SDK clients the tests ran against, not whichever the runtime carries.
   external: [],
-  // Credentials from the environment only, as Lambda provides them (shared/aws/lambda-credentials.ts).
-  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
+  alias: {
+    // Credentials from the environment only, as Lambda provides them (shared/aws/lambda-credentials.ts).
+    '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+    // No bundled SDK call streams events; the SDK loads this lazily (shared/aws/lambda-event-streams.ts).
+    '@smithy/core/event-streams': './shared/aws/lambda-event-streams.ts',
+  },
 } as const;
 
 /** The runtime's NODE_OPTIONS: stack traces point into the TypeScript sources via the source map. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ConfigError } from './domain/config-error.ts';
 
 /**
  * Process configuration of the CLI, parsed once from the environment (and .env, see env-file.ts) at
@@ -32,10 +33,8 @@ export const configSchema = z.object({
 });
 export type Config = z.infer<typeof configSchema>;
 
-/** Thrown when the environment is missing or has a malformed setting; the message names it. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+// Its own module, so that a Lambda bundle that throws it does not build the CLI's configSchema.
+export { ConfigError };
 
 /** @throws ConfigError naming the first bad variable and what it should look like. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -121,6 +121,7 @@ export class PipelineFunction extends NodejsFunction {
         // NodejsFunction has no alias option; CDK renders each item as esbuild's `--alias:<from>=<to>`.
         esbuildArgs: {
           '--alias': Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => `${from}=${to}`),
+          '--legal-comments': LAMBDA_BUNDLING.legalComments,
         },
         ...(props.bundleMigrations && { commandHooks: copyMigrations }),
       },

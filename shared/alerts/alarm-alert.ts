@@ -1,14 +1,14 @@
-import * as z from 'zod';
 import type { Alert } from '#shared/domain/ports.ts';
+import * as z from '#shared/domain/zod.ts';
 
 /** The parts of a CloudWatch alarm notification (the SNS message body) that an alert shows. */
 const alarmSchema = z.object({
   AlarmName: z.string(),
-  AlarmDescription: z.string().nullish(),
+  AlarmDescription: z.nullish(z.string()),
   NewStateValue: z.string(),
   NewStateReason: z.string(),
-  StateChangeTime: z.string().optional(),
-  Region: z.string().optional(),
+  StateChangeTime: z.optional(z.string()),
+  Region: z.optional(z.string()),
 });
 
 /** Turns an SNS message into an alert: a CloudWatch alarm when it is one, else the raw text. */

@@ -1,15 +1,15 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
-import { ConfigError } from '#shared/config.ts';
 import type { AnalystLogin } from '#shared/db/analyst-login.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
+import * as z from '#shared/domain/zod.ts';
 import { secretsClient } from './lambda-secrets.ts';
 
 /** The fields of the analyst's RDS secret (multi-user rotation keeps the same shape) that the login needs. */
 const analystSecretSchema = z.object({
   username: z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name, e.g. market_analyst'),
-  password: z.string().min(16),
+    .check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name, e.g. market_analyst')),
+  password: z.string().check(z.minLength(16)),
 });
 
 /**

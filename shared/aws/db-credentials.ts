@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from '#shared/domain/zod.ts';
 
 /** The fields of the secret RDS generates (and its rotation function keeps) for a database user. */
 export const rdsSecretSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().positive(),
-  username: z.string().min(1),
-  password: z.string().min(1),
-  dbname: z.string().min(1).default('postgres'),
+  host: z.string().check(z.minLength(1)),
+  port: z.coerce.number().check(z.int(), z.positive()),
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+  dbname: z._default(z.string().check(z.minLength(1)), 'postgres'),
 });
 export type RdsSecret = z.infer<typeof rdsSecretSchema>;
 

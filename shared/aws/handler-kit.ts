@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import * as z from '#shared/domain/zod.ts';
 import { logger, metrics } from './observability.ts';
 
 /**
@@ -11,7 +11,7 @@ import { logger, metrics } from './observability.ts';
  * (an object, or a JSON string for EventBridge Scheduler's own events); direct invocations carry it as is.
  * @throws InputError with the function name and the first problem, e.g. "collect: calendar: ...".
  */
-export function parsePayload<T>(name: string, schema: z.ZodType<T>, event: unknown): T {
+export function parsePayload<T>(name: string, schema: z.ZodMiniType<T>, event: unknown): T {
   let payload = event;
   if (event && typeof event === 'object' && 'detail-type' in event && 'detail' in event) {
     const detail = (event as { detail: unknown }).detail;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '#shared/config.ts';
 import { createSql, type Sql } from '#shared/db/client.ts';
 import { checkConnection } from '#shared/db/connection-errors.ts';
 import type { TlsSettings } from '#shared/db/tls.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
 import { readDbCredentials } from './db-credentials.ts';
 import type { LambdaEnv } from './lambda-env.ts';
 import { LAMBDA_POOL_SIZE } from './lambda-pool.ts';
-import { secrets } from './lambda-secrets.ts';
+import { readSecretJson } from './lambda-secrets.ts';
 import { log } from './observability.ts';
 
 let sql: Promise<Sql> | undefined;
@@ -22,7 +22,7 @@ type DatabaseEnv = Pick<LambdaEnv, 'DB_SECRET_ARN'> & Partial<Pick<LambdaEnv, 'D
 export function database(env: DatabaseEnv): Promise<Sql> {
   sql ??= (async () => {
     const credentials = await readDbCredentials(
-      () => secrets.get(env.DB_SECRET_ARN, { forceFetch: true, transform: 'json' }),
+      () => readSecretJson(env.DB_SECRET_ARN, 'DB_SECRET_ARN'),
       (error) =>
         log.warn('database secret could not be read again; connecting with the last password read', {
           error: error instanceof Error ? error.message : String(error),

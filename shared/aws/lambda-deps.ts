@@ -1,39 +1,50 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDiscordAlerter } from '#shared/alerts/discord-alerter.ts';
-import { createProvider } from '#shared/providers/index.ts';
+import type { PriceProvider, ProviderName } from '#shared/providers/types.ts';
+import type { TaskQueue } from '#shared/queue/task-queue.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps } from '#shared/usecases/deps.ts';
 import { createEventBridgePublisher } from './eventbridge-publisher.ts';
 import { database } from './lambda-database.ts';
 import type { LambdaEnv } from './lambda-env.ts';
 import { discordWebhook } from './lambda-secrets.ts';
 import { emfMetrics, log } from './observability.ts';
-import { createSqsTaskQueue } from './sqs-task-queue.ts';
 
 /**
- * The pipeline's SDK clients, created once per function instance and reused by every invocation. Only
- * the functions that run the pipeline's use cases import this module; the notifier and migrate import
- * lambda-secrets.ts and lambda-database.ts alone, so their bundles carry neither client.
+ * The EventBridge client, created once per function instance: every pipeline function can finish a job
+ * and announce it. The SQS client and the providers are wired in by the handlers that use them
+ * (lambda-queue.ts, lambda-providers.ts), so a bundle carries only its own; the notifier and migrate
+ * import lambda-secrets.ts and lambda-database.ts alone.
  */
-export const sqsClient = new SQSClient({});
 export const eventBridgeClient = new EventBridgeClient({});
+
+/** A port a function is deployed without was used: its handler must wire it (see pipelineDeps). */
+export class PortNotWiredError extends Error {
+  override name = 'PortNotWiredError';
+}
+
+/** The ports that only some functions use; each handler passes those its use case reaches. */
+export interface FunctionPorts {
+  queue?: TaskQueue;
+  /** Called once, with the dependencies (not at import: creating providers validates their options). */
+  providers?: () => Record<ProviderName, PriceProvider>;
+}
 
 type DepsEnv = Pick<
   LambdaEnv,
-  'DB_SECRET_ARN' | 'INGEST_QUEUE_URL' | 'EVENT_BUS_NAME' | 'DISCORD_WEBHOOK_SECRET_ARN' | 'AUTO_REPAIR'
+  'DB_SECRET_ARN' | 'EVENT_BUS_NAME' | 'DISCORD_WEBHOOK_SECRET_ARN' | 'AUTO_REPAIR'
 > &
-  Partial<Pick<LambdaEnv, 'DB_TLS' | 'YAHOO_BASE_URL' | 'UPBIT_BASE_URL' | 'MAX_BACKFILL_DAYS'>>;
+  Partial<Pick<LambdaEnv, 'DB_TLS' | 'MAX_BACKFILL_DAYS'>>;
 
 let deps: Promise<PipelineDeps> | undefined;
 
-/** Everything the use cases need, built once per instance. */
-export function pipelineDeps(env: DepsEnv): Promise<PipelineDeps> {
+/** Everything the use cases need, built once per instance; a port not passed in `ports` rejects its use. */
+export function pipelineDeps(env: DepsEnv, ports: FunctionPorts = {}): Promise<PipelineDeps> {
   deps ??= database(env).then((db) => ({
     sql: db,
-    queue: createSqsTaskQueue(sqsClient, env.INGEST_QUEUE_URL),
-    providers: {
-      yahoo: createProvider('yahoo', { baseUrl: env.YAHOO_BASE_URL }),
-      upbit: createProvider('upbit', { baseUrl: env.UPBIT_BASE_URL }),
+    queue: ports.queue ?? { sendBatch: notWired('the task queue (queue)') },
+    providers: ports.providers?.() ?? {
+      yahoo: { name: 'yahoo', fetchDailyBars: notWired('the yahoo provider (providers)') },
+      upbit: { name: 'upbit', fetchDailyBars: notWired('the upbit provider (providers)') },
     },
     events: createEventBridgePublisher(eventBridgeClient, env.EVENT_BUS_NAME),
     alerter: createDiscordAlerter({ webhookUrl: () => discordWebhook(env.DISCORD_WEBHOOK_SECRET_ARN), log }),
@@ -50,6 +61,15 @@ export function pipelineDeps(env: DepsEnv): Promise<PipelineDeps> {
     deps = undefined;
   });
   return deps;
+}
+
+function notWired(port: string) {
+  return () =>
+    Promise.reject(
+      new PortNotWiredError(
+        `${port} is not wired into this function: pass it to pipelineDeps in its handler`,
+      ),
+    );
 }
 
 /** For tests: forget the cached dependencies. */

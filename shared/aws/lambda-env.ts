@@ -1,28 +1,31 @@
-import * as z from 'zod';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
+import * as z from '#shared/domain/zod.ts';
+
+const arn = () => z.string().check(z.startsWith('arn:'));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** Every environment variable a function may be given (infra sets each function's own subset). */
 const lambdaEnvSchema = z.object({
   STAGE: z.enum(['dev', 'prod']),
-  DB_SECRET_ARN: z.string().startsWith('arn:'),
+  DB_SECRET_ARN: arn(),
   /**
    * TLS to the database, as libpq's sslmode: `verify-full` (chain and host name; the default),
    * `verify-ca` (chain only), `require` (encrypts, trusts any certificate), `disable` (plaintext, for a
    * local PostgreSQL only). RDS's CAs come from NODE_EXTRA_CA_CERTS (infra sets it).
    */
-  DB_TLS: z.enum(['verify-full', 'verify-ca', 'require', 'disable']).default('verify-full'),
+  DB_TLS: z._default(z.enum(['verify-full', 'verify-ca', 'require', 'disable']), 'verify-full'),
   /** A PEM file of the CAs to trust instead of Node's store, for a database RDS's CAs did not sign. */
-  DB_CA_FILE: z.string().min(1).optional(),
+  DB_CA_FILE: z.optional(nonEmpty()),
   INGEST_QUEUE_URL: z.url(),
-  EVENT_BUS_NAME: z.string().min(1),
-  DISCORD_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),
-  MIGRATIONS_DIR: z.string().min(1).default('/var/task/migrations'),
+  EVENT_BUS_NAME: nonEmpty(),
+  DISCORD_WEBHOOK_SECRET_ARN: arn(),
+  MIGRATIONS_DIR: z._default(nonEmpty(), '/var/task/migrations'),
   /** The analyst login's secret; the migrate function creates or updates that login after migrating. */
-  ANALYST_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  YAHOO_BASE_URL: z.url().optional(),
-  UPBIT_BASE_URL: z.url().optional(),
-  MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
-  AUTO_REPAIR: z.enum(['true', 'false']).default('false'),
+  ANALYST_SECRET_ARN: z.optional(arn()),
+  YAHOO_BASE_URL: z.optional(z.url()),
+  UPBIT_BASE_URL: z.optional(z.url()),
+  MAX_BACKFILL_DAYS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  AUTO_REPAIR: z._default(z.enum(['true', 'false']), 'false'),
 });
 export type LambdaEnv = z.infer<typeof lambdaEnvSchema>;
 
@@ -35,7 +38,7 @@ export function lambdaEnv<K extends keyof LambdaEnv>(
   env = process.env,
 ): Pick<LambdaEnv, K> {
   const mask = Object.fromEntries(keys.map((k) => [k, true]));
-  const parsed = lambdaEnvSchema.pick(mask as never).safeParse(env);
+  const parsed = z.pick(lambdaEnvSchema, mask as never).safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`environment variable ${issue?.path.join('.')}: ${issue?.message}`);

@@ -1,12 +1,9 @@
-import * as z from 'zod';
 import { describeIssue, InputError } from '#shared/domain/errors.ts';
+import * as z from '#shared/domain/zod.ts';
 
 const migrationProperties = z.looseObject({
   /** hashMigrations() of the migrations/ the template was synthesized with. */
-  MigrationsHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
+  MigrationsHash: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
 });
 
 /**
@@ -18,11 +15,11 @@ const schemaMigrationRequestSchema = z.discriminatedUnion('RequestType', [
   z.looseObject({ RequestType: z.literal('Create'), ResourceProperties: migrationProperties }),
   z.looseObject({
     RequestType: z.literal('Update'),
-    PhysicalResourceId: z.string().min(1),
+    PhysicalResourceId: z.string().check(z.minLength(1)),
     ResourceProperties: migrationProperties,
     OldResourceProperties: migrationProperties,
   }),
-  z.looseObject({ RequestType: z.literal('Delete'), PhysicalResourceId: z.string().min(1) }),
+  z.looseObject({ RequestType: z.literal('Delete'), PhysicalResourceId: z.string().check(z.minLength(1)) }),
 ]);
 export type SchemaMigrationRequest = z.infer<typeof schemaMigrationRequestSchema>;
 

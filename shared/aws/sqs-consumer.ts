@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import {
   type ConsumeOutcome,
   failureOf,
@@ -9,7 +9,6 @@ import {
   reportFailedRecord,
 } from '#shared/usecases/consume-outcome.ts';
 import type { ConsumerPorts } from '#shared/usecases/consume-task.ts';
-import { deferMessage, resendMessage } from './sqs-task-queue.ts';
 
 /** Every record of a batch failed (none deferred on purpose): the invocation fails, so it counts as an error. */
 export class AllRecordsFailedError extends Error {
@@ -21,12 +20,23 @@ class RetryLater extends Error {
   override name = 'RetryLater';
 }
 
+/**
+ * What a consumer that defers or retries does on its queue (lambda-queue.ts binds it to SQS): given as
+ * functions, so that a consumer that never defers (the DLQ) bundles no SQS command.
+ */
+export interface RedeliveryQueue {
+  /** Sends the task's message again, due in `delaySeconds` (sqs-task-queue.ts resendMessage). */
+  resend(message: TaskMessage, delaySeconds: number): Promise<void>;
+  /** Puts the received message back for `delaySeconds` (sqs-task-queue.ts deferMessage). */
+  postpone(receiptHandle: string, delaySeconds: number): Promise<void>;
+}
+
 export interface SqsConsumer {
   name: 'ingest' | 'dead-letter';
   consume: (ports: ConsumerPorts, received: ReceivedTaskMessage) => Promise<ConsumeOutcome>;
   ports: ConsumerPorts;
   /** The queue a deferral re-sends to and a retry postpones on; a consumer that never defers has none. */
-  queue?: { client: SQSClient; url: string };
+  queue?: RedeliveryQueue;
 }
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -67,14 +77,10 @@ export async function consumeSqsBatch(
       case 'done':
         return;
       case 'defer':
-        await onSqs(outcome.taskId, (q) =>
-          resendMessage(q.client, q.url, outcome.message, outcome.delaySeconds),
-        );
+        await onSqs(outcome.taskId, (q) => q.resend(outcome.message, outcome.delaySeconds));
         return;
       case 'retry':
-        await onSqs(outcome.taskId, (q) =>
-          deferMessage(q.client, q.url, record.receiptHandle, outcome.delaySeconds),
-        );
+        await onSqs(outcome.taskId, (q) => q.postpone(record.receiptHandle, outcome.delaySeconds));
         throw new RetryLater(`task ${outcome.taskId}: ${outcome.reason}; back in ${outcome.delaySeconds} s`);
       case 'poison':
         failing.push(record.messageId);

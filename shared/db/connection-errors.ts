@@ -1,4 +1,4 @@
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
 import { withDeadline } from '#shared/domain/deadline.ts';
 import type { Sql } from './client.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError } from '#shared/domain/config-error.ts';
 
 /**
  * libpq's sslmode values this client honours. `prefer` (libpq's default) tries TLS and falls back to

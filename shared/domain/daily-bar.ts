@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /** A calendar date `YYYY-MM-DD` (a session date is exchange-local, never derived from a UTC instant). */
 export const isoDateSchema = z.iso.date();

@@ -81,7 +81,7 @@ export const marketServerOptionsSchema = z.strictObject({
   /** Symbols that answer like a delisted one (Yahoo 404 "No data found", Upbit 404 "Code not found"). */
   missingSymbols: z.array(z.string().min(1)).default([]),
   /** No symbol has a bar before this date (Yahoo's firstTradeDate; where Upbit paging stops). */
-  historyStart: isoDateSchema.default('2000-01-03'),
+  historyStart: z._default(isoDateSchema, '2000-01-03'),
   /** Upbit's per-second limit for the candle group, counted per wall-clock second. */
   upbitRequestsPerSecond: z.number().int().positive().default(10),
   /** Deliberate price jumps: every price of `symbol` from session `from` on is multiplied by `factor`. */

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { cleanText } from '#shared/domain/text.ts';
+import * as z from '#shared/domain/zod.ts';
 
 /*
  * Bounds for every provider field we read, so that nothing a provider sends can throw later (a
@@ -16,19 +16,24 @@ export const MAX_SERIES = 50_000;
 /** Dividends or splits in one answer. */
 const MAX_EVENTS = 5_000;
 
-export const epochSeconds = z.number().int().min(EARLIEST_EPOCH_SECONDS).max(LATEST_EPOCH_SECONDS);
+export const epochSeconds = z
+  .number()
+  .check(z.int(), z.gte(EARLIEST_EPOCH_SECONDS), z.lte(LATEST_EPOCH_SECONDS));
 
 /** A price or volume: finite (zod's default; JSON's 1e400 is Infinity) and below any real figure. */
-export const boundedNumber = z.number().min(-1e18).max(1e18);
+export const boundedNumber = z.number().check(z.gte(-1e18), z.lte(1e18));
 
 /** An object keyed by provider strings (Yahoo's events by timestamp), with few, short keys. */
-export function boundedRecord<T extends z.ZodType>(value: T) {
+export function boundedRecord<T extends z.ZodMiniType>(value: T) {
   return z
-    .record(z.string().max(20), value)
-    .refine((r) => Object.keys(r).length <= MAX_EVENTS, `more than ${MAX_EVENTS} entries`);
+    .record(z.string().check(z.maxLength(20)), value)
+    .check(z.refine((r) => Object.keys(r).length <= MAX_EVENTS, `more than ${MAX_EVENTS} entries`));
 }
 
 /** Free text a provider wrote (an error description): kept, but on one line, cleaned and cut. */
 export function providerText(maxLength: number) {
-  return z.string().transform((text) => cleanText(text, maxLength));
+  return z.pipe(
+    z.string(),
+    z.transform((text: string) => cleanText(text, maxLength)),
+  );
 }

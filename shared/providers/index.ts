@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#shared/domain/zod.ts';
 import { createHttpClient } from '#shared/http/client.ts';
 import type { Clock } from '#shared/http/clock.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
@@ -19,8 +19,8 @@ export const providerConfigSchema = z.strictObject({
   ...httpPolicySchema.shape,
   baseUrl: z.url({ protocol: /^https?$/ }),
   /** Requests started per second, retries and pages included, shared by the whole process. */
-  rateLimitPerSecond: z.number().positive().max(1000),
-  userAgent: z.string().min(1),
+  rateLimitPerSecond: z.number().check(z.positive(), z.lte(1000)),
+  userAgent: z.string().check(z.minLength(1)),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;

@@ -1,18 +1,18 @@
-import * as z from 'zod';
 import { isoDateSchema } from '#shared/domain/daily-bar.ts';
+import * as z from '#shared/domain/zod.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import { InvalidFetchRequestError } from './errors.ts';
 
 /** What to fetch: one symbol, an inclusive range of session dates. */
 export const fetchRequestSchema = z
   .object({
-    symbol: z.string().trim().min(1),
+    symbol: z.string().check(z.trim(), z.minLength(1)),
     start: isoDateSchema,
     end: isoDateSchema,
     /** Zone to derive session dates in when the provider reports none (Yahoo's own zone wins). */
-    timezone: z.string().min(1).optional(),
+    timezone: z.optional(z.string().check(z.minLength(1))),
   })
-  .refine((r) => r.start <= r.end, { message: 'end is before start', path: ['end'] });
+  .check(z.refine((r) => r.start <= r.end, { message: 'end is before start', path: ['end'] }));
 
 export type FetchRequest = z.input<typeof fetchRequestSchema>;
 

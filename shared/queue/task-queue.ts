@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { describeIssue } from '#shared/domain/errors.ts';
+import * as z from '#shared/domain/zod.ts';
 
 /** What one ingest message carries: the task to run and when it may start. */
 export const taskMessageSchema = z.strictObject({
-  taskId: z.number().int().positive(),
-  jobId: z.number().int().positive(),
+  taskId: z.number().check(z.int(), z.positive()),
+  jobId: z.number().check(z.int(), z.positive()),
   /** ISO instant; a message that arrives earlier is put back until then. */
-  notBefore: z.iso.datetime().optional(),
+  notBefore: z.optional(z.iso.datetime()),
 });
 export type TaskMessage = z.infer<typeof taskMessageSchema>;
 

@@ -1,39 +1,41 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from '#shared/domain/zod.ts';
 
 export const assetSchema = z.object({
   /** Our name for the asset, unique across providers (e.g. SPY, 005930.KS, KRW-BTC). */
-  symbol: z.string().regex(/^[A-Za-z0-9^=.-]{1,32}$/, 'letters, digits and ^ = . - only, at most 32'),
-  name: z.string().min(1),
+  symbol: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9^=.-]{1,32}$/, 'letters, digits and ^ = . - only, at most 32')),
+  name: z.string().check(z.minLength(1)),
   category: z.enum(['etf', 'stock', 'index', 'crypto', 'commodity', 'fx']),
   calendar: z.enum(['XNYS', 'XKRX', '24/7']),
   provider: z.enum(['yahoo', 'upbit']),
   /** What the provider calls it. */
-  providerSymbol: z.string().min(1),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
-  active: z.boolean().default(true),
+  providerSymbol: z.string().check(z.minLength(1)),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')),
+  active: z._default(z.boolean(), true),
   /**
    * The last session the asset traded: it is no longer collected or checked for freshness, nothing is
    * planned after it, and its history stays.
    */
-  delistedOn: z.iso.date().optional(),
+  delistedOn: z.optional(z.iso.date()),
   /** Our earlier names for this asset: syncing renames the stored asset instead of starting a new one. */
-  formerSymbols: z.array(z.string().min(1)).optional(),
+  formerSymbols: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 export type AssetConfig = z.infer<typeof assetSchema>;
 
-export const universeSchema = z
-  .object({ assets: z.array(assetSchema).min(1) })
-  .refine(
+export const universeSchema = z.object({ assets: z.array(assetSchema).check(z.minLength(1)) }).check(
+  z.refine(
     (u) => new Set(u.assets.map((a) => a.symbol)).size === u.assets.length,
     'asset symbols must be unique',
-  )
-  .refine((u) => {
+  ),
+  z.refine((u) => {
     const current = new Set(u.assets.map((a) => a.symbol));
     const former = u.assets.flatMap((a) => a.formerSymbols ?? []);
     return new Set(former).size === former.length && former.every((s) => !current.has(s));
-  }, 'a former symbol must belong to one asset and not be a current symbol');
+  }, 'a former symbol must belong to one asset and not be a current symbol'),
+);
 export type Universe = z.infer<typeof universeSchema>;
 
 /** Thrown when the universe file is missing or does not match the schema; the message names the field. */

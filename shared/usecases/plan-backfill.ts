@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { CalendarRangeError, getCalendar } from '#shared/calendars/index.ts';
 import { type Asset, listAssets } from '#shared/db/assets.ts';
 import { countStoredBars } from '#shared/db/coverage.ts';
@@ -8,6 +7,7 @@ import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { addDays, daysBetween, utcDate } from '#shared/domain/dates.ts';
 import { describeIssue, InputError, quote } from '#shared/domain/errors.ts';
 import type { JobKind } from '#shared/domain/job.ts';
+import * as z from '#shared/domain/zod.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type FanOutResult, fanOutTasks } from './fan-out.ts';
 import { announceJob } from './finish-job.ts';
@@ -16,18 +16,20 @@ import { listedSessions } from './listing.ts';
 const isoDate = z.iso.date({ error: (issue) => `expected a date YYYY-MM-DD, got ${quote(issue.input)}` });
 
 /** Printable ASCII only: every provider symbol fits, and nothing odd reaches SQL or a log line. */
-const symbol = z.string().regex(/^[\x21-\x7E]{1,32}$/, 'expected a symbol: 1-32 printable ASCII characters');
+const symbol = z
+  .string()
+  .check(z.regex(/^[\x21-\x7E]{1,32}$/, 'expected a symbol: 1-32 printable ASCII characters'));
 
 export const backfillRequestSchema = z.strictObject({
-  start: isoDate.optional(),
-  end: isoDate.optional(),
+  start: z.optional(isoDate),
+  end: z.optional(isoDate),
   /** Asset symbols; all active assets when omitted. */
-  assets: z.array(symbol).min(1).max(10_000).optional(),
-  dryRun: z.boolean().default(false),
+  assets: z.optional(z.array(symbol).check(z.minLength(1), z.maxLength(10_000))),
+  dryRun: z._default(z.boolean(), false),
   /** Skip chunks that already hold a bar for every session of the calendar. */
-  skipExisting: z.boolean().default(false),
+  skipExisting: z._default(z.boolean(), false),
   /** Re-run only the failed tasks of this earlier job (start and end then come from it). */
-  retryFailedOf: z.number().int().positive().optional(),
+  retryFailedOf: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type BackfillRequest = z.input<typeof backfillRequestSchema>;
 

@@ -62,6 +62,35 @@ describe('function bundles', () => {
     expect(locales.map((p) => p.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
   });
 
+  it.each(HANDLER_NAMES)('%s validates with zod/mini and carries none of classic zod', (name) => {
+    const zod = inputsOf(name).filter((p) => p.includes('node_modules/zod/'));
+    expect(zod.filter((p) => p.includes('/v4/mini/'))).not.toEqual([]);
+    expect(zod.filter((p) => p.includes('/v4/classic/') || p.includes('json-schema'))).toEqual([]);
+  });
+
+  it.each(HANDLER_NAMES)('%s leaves out the SDK event-stream codec that no bundled call uses', (name) => {
+    expect(inputsOf(name)).toContain('shared/aws/lambda-event-streams.ts');
+    expect(
+      inputsOf(name).filter((p) => p.includes('@smithy/core/dist-es/submodules/event-streams/')),
+    ).toEqual([]);
+  });
+
+  it('give the SQS client only to the functions that send to the ingest queue', () => {
+    const withSqs = HANDLER_NAMES.filter((name) => packageNamesOf(name).includes('@aws-sdk/client-sqs'));
+    expect(withSqs).toEqual(['collect', 'backfill', 'ingest', 'freshness']);
+  });
+
+  it('give the price providers and their HTTP client to ingest alone', () => {
+    const withProviders = HANDLER_NAMES.filter((name) =>
+      inputsOf(name).some((p) => p === 'shared/providers/index.ts' || p === 'shared/http/client.ts'),
+    );
+    expect(withProviders).toEqual(['ingest']);
+  });
+
+  it.each(HANDLER_NAMES)('%s reads its secrets without Powertools Parameters', (name) => {
+    expect(packageNamesOf(name)).not.toContain('@aws-lambda-powertools/parameters');
+  });
+
   it.each(HANDLER_NAMES)('%s carries one copy of each package, Powertools commons among them', (name) => {
     const byName = new Map<string, string[]>();
     for (const dir of packagesOf(name)) {

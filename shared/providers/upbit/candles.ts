@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from '#shared/domain/zod.ts';
 import { summariseIssues } from '#shared/http/errors.ts';
 import { boundedNumber, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
 
 /* Day candles: newest first, times without offset. Unused fields (kst time, turnover, change) are ignored. */
 const dayCandleSchema = z.object({
-  market: z.string().max(32),
+  market: z.string().check(z.maxLength(32)),
   /** UTC start of the day candle; the day boundary is 00:00 UTC (09:00 KST). */
   candle_date_time_utc: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T00:00:00$/, 'expected a day start yyyy-MM-ddT00:00:00'),
+    .check(z.regex(/^\d{4}-\d{2}-\d{2}T00:00:00$/, 'expected a day start yyyy-MM-ddT00:00:00')),
   opening_price: boundedNumber,
   high_price: boundedNumber,
   low_price: boundedNumber,
@@ -18,6 +18,9 @@ const dayCandleSchema = z.object({
 });
 
 export type DayCandle = z.infer<typeof dayCandleSchema>;
+
+// Upbit's page holds at most 200 candles; a longer array is not a page of this API.
+const candlePageSchema = z.array(dayCandleSchema).check(z.maxLength(200));
 
 const errorBodySchema = z.object({
   error: z.object({ name: z.union([providerText(64), z.number()]), message: providerText(300) }),
@@ -36,8 +39,7 @@ export function readCandlePage(
   const bad = (reason: string) => ({ ok: false as const, reason });
   const json = parseJson(body);
   if (!json.ok) return bad(`body is not JSON (${json.error}; ${body.length} bytes)`);
-  // Upbit's page holds at most 200 candles; a longer array is not a page of this API.
-  const parsed = z.array(dayCandleSchema).max(200).safeParse(json.value);
+  const parsed = candlePageSchema.safeParse(json.value);
   if (!parsed.success) return bad(`unexpected candle shape: ${summariseIssues(parsed.error)}`);
   let previous = cursor;
   for (const [i, candle] of parsed.data.entries()) {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#shared/domain/zod.ts';
 import { boundedNumber, boundedRecord, epochSeconds, MAX_SERIES, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
 
@@ -10,45 +10,42 @@ import { parseJson } from '../outcomes.ts';
  * RangeError, a megabyte string in a task error, or an escape sequence in a terminal.
  */
 
-const series = z.array(boundedNumber.nullable()).max(MAX_SERIES);
+const series = z.array(z.nullable(boundedNumber)).check(z.maxLength(MAX_SERIES));
 
 const quoteSchema = z.object({
-  open: series.optional(),
-  high: series.optional(),
-  low: series.optional(),
-  close: series.optional(),
-  volume: series.optional(),
+  open: z.optional(series),
+  high: z.optional(series),
+  low: z.optional(series),
+  close: z.optional(series),
+  volume: z.optional(series),
 });
 
 const dividendSchema = z.object({ amount: boundedNumber, date: epochSeconds });
 const splitSchema = z.object({
   date: epochSeconds,
-  numerator: boundedNumber.positive(),
-  denominator: boundedNumber.positive(),
+  numerator: boundedNumber.check(z.positive()),
+  denominator: boundedNumber.check(z.positive()),
 });
 
 export const chartResultSchema = z.object({
   meta: z.object({
-    symbol: z.string().max(32),
+    symbol: z.string().check(z.maxLength(32)),
     // The longest IANA name is 32 characters (America/Argentina/ComodRivadavia).
-    exchangeTimezoneName: z.string().max(64).optional(),
-    dataGranularity: z.string().max(8).optional(),
+    exchangeTimezoneName: z.optional(z.string().check(z.maxLength(64))),
+    dataGranularity: z.optional(z.string().check(z.maxLength(8))),
     /** The first session's open, epoch seconds; null or absent for some instruments. */
-    firstTradeDate: z.number().int().nullable().optional(),
+    firstTradeDate: z.optional(z.nullable(z.number().check(z.int()))),
   }),
-  timestamp: z.array(epochSeconds).max(MAX_SERIES).optional(),
-  events: z
-    .object({
-      dividends: boundedRecord(dividendSchema).optional(),
-      splits: boundedRecord(splitSchema).optional(),
-    })
-    .optional(),
+  timestamp: z.optional(z.array(epochSeconds).check(z.maxLength(MAX_SERIES))),
+  events: z.optional(
+    z.object({
+      dividends: z.optional(boundedRecord(dividendSchema)),
+      splits: z.optional(boundedRecord(splitSchema)),
+    }),
+  ),
   indicators: z.object({
-    quote: z.array(quoteSchema).min(1).max(4),
-    adjclose: z
-      .array(z.object({ adjclose: series.optional() }))
-      .max(4)
-      .optional(),
+    quote: z.array(quoteSchema).check(z.minLength(1), z.maxLength(4)),
+    adjclose: z.optional(z.array(z.object({ adjclose: z.optional(series) })).check(z.maxLength(4))),
   }),
 });
 
@@ -59,8 +56,8 @@ export const chartErrorSchema = z.object({ code: providerText(64), description: 
 
 export const chartResponseSchema = z.object({
   chart: z.object({
-    result: z.array(chartResultSchema).max(4).nullable(),
-    error: chartErrorSchema.nullable(),
+    result: z.nullable(z.array(chartResultSchema).check(z.maxLength(4))),
+    error: z.nullable(chartErrorSchema),
   }),
 });
 
