@@ -122,11 +122,15 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
 
 /**
  * Large batches go through COPY. When none of the batch's assets has a stored bar in the batch's date
- * range (a backfill of new history), the rows are copied straight into prices_daily - the physical
- * limit. Otherwise, or when a concurrent writer gets there first, they are copied into a staging table
- * and merged with ON CONFLICT.
+ * range (a backfill of new history), the rows are copied straight into prices_daily: the physical
+ * limit, with none of the merge's probe, sort or revisions log. Otherwise, or when a concurrent writer
+ * got there first, they are copied into a staging table and merged with ON CONFLICT.
  */
 async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
+  if (await nothingStoredInRange(tx, bars)) {
+    const fresh = await copyFresh(tx, bars);
+    if (fresh) return fresh;
+  }
   // One round trip. Emptied here rather than after use: the commit empties it anyway (ON COMMIT DELETE
   // ROWS, in place), so only a transaction that upserts twice pays for the DELETE, and no call pays
   // for a TRUNCATE, which gives the table a new file and rewrites its catalog row every time.
@@ -137,26 +141,21 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext)
        DELETE FROM prices_daily_staging`,
     )
     .simple();
-  // COPY only into the private staging table: a COPY into prices_daily that hit a conflict would fail
-  // mid-stream and take the connection down with it, leaving nothing to fall back on.
   await copyRows(tx, 'prices_daily_staging', bars);
-  return (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length, context));
+  return mergeStaged(tx, bars.length, context);
 }
 
 /**
- * When none of the batch's assets has a stored bar in its date range (a backfill of new history), a
- * plain INSERT ... SELECT, without the per-row cost of ON CONFLICT. Under a savepoint: a concurrent
- * writer that got there first (unique violation, deadlock) sends it back to the merge. Not sorted: the
- * staging table holds the rows in the key order they were copied in (a fresh table scans in insertion
- * order), and a deadlock, should that ever not hold, only means the merge, which sorts.
+ * COPY straight into prices_daily, under a savepoint: a concurrent writer that stored one of these
+ * keys since the range check (unique violation) or locked them first (deadlock) sends the batch back
+ * to the merge. The rows are in key order, so concurrent fresh copies take their locks in one order.
+ * A failed COPY settles its stream with the server's error (patches/postgres+3.4.9.patch; upstream
+ * hung when the error came after the last row).
  * @returns undefined when it did not apply.
  */
-async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
-  if (!(await nothingStoredInRange(tx, bars))) return undefined;
+async function copyFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
   try {
-    await inSavepoint(tx, (sp) =>
-      sp.unsafe(`INSERT INTO prices_daily (${COLUMNS}) SELECT ${COLUMNS} FROM prices_daily_staging`),
-    );
+    await inSavepoint(tx, (sp) => copyRows(sp, 'prices_daily', bars));
     return { inserted: bars.length, updated: 0, unchanged: 0 };
   } catch (error) {
     const code = (error as { code?: string }).code;
