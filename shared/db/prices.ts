@@ -34,22 +34,15 @@ const DEADLOCK_DETECTED = '40P01';
  * (same rows, same ingested_at) while a corrected price bumps ingested_at and leaves its old and new
  * values in price_revisions, written by the same statement (PostgreSQL 18's RETURNING old.*: old is null
  * for an inserted row). Rows go in key order so that concurrent overlapping batches take row locks in
- * the same order and cannot deadlock. Rows already stored with the same values are left out before the
- * insert (one primary-key probe per row, LATERAL ... LIMIT 1 so that no plan scans the whole table):
- * ON CONFLICT would lock each of them, writing WAL for a row that does not change. The ON CONFLICT
- * filter still guards a row changed since the probe read it.
+ * the same order and cannot deadlock. `candidates` leaves out the rows already stored with the same
+ * values (see probeEach, joinStoredRanges): ON CONFLICT would lock each of them, writing WAL for a row
+ * that does not change. The ON CONFLICT filter still guards a row changed since that read.
  * `$cause, $job, $task` are the revision context's parameters.
  */
-const mergeAndLog = (select: string, cause: string, job: string, task: string) => `
+const mergeAndLog = (candidates: string, cause: string, job: string, task: string) => `
   WITH up AS (
     INSERT INTO prices_daily (${COLUMNS})
-    SELECT ${B_COLUMNS} FROM (${select}) b
-    LEFT JOIN LATERAL (
-      SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
-      WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
-    ) p ON true
-    WHERE (p.open, p.high, p.low, p.close, p.adj_close, p.volume)
-          IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)
+    ${candidates}
     ORDER BY 1, 2, 3
     ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
       open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -65,6 +58,36 @@ const mergeAndLog = (select: string, cause: string, job: string, task: string) =
   )
   SELECT count(*) FILTER (WHERE NOT revised)::int AS inserted, count(*) FILTER (WHERE revised)::int AS updated
   FROM up`;
+
+const VALUES_DIFFER = `(p.open, p.high, p.low, p.close, p.adj_close, p.volume)
+  IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)`;
+
+/**
+ * The rows of `select` not stored with the same values, by one primary-key probe per row (LATERAL ...
+ * LIMIT 1, so that no plan scans the whole table): for small batches.
+ */
+const probeEach = (select: string) => `
+  SELECT ${B_COLUMNS} FROM (${select}) b
+  LEFT JOIN LATERAL (
+    SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
+    WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
+  ) p ON true
+  WHERE ${VALUES_DIFFER}`;
+
+/**
+ * The rows of `select` not stored with the same values, by one join with the stored bars of each
+ * asset's date range in the batch (`$ids, $firsts, $lasts`, see assetRanges): for large batches, a
+ * primary-key range scan per asset and a hash join cost a third of a probe per row. What it reads
+ * grows with the batch's ranges, never with the rest of the history.
+ */
+const joinStoredRanges = (select: string, ids: string, firsts: string, lasts: string) => `
+  SELECT ${B_COLUMNS} FROM (${select}) b
+  LEFT JOIN (
+    SELECT p.asset_id, p.session_date, p.source, p.open, p.high, p.low, p.close, p.adj_close, p.volume
+    FROM unnest(${ids}::int[], ${firsts}::date[], ${lasts}::date[]) AS r(asset_id, first_session, last_session)
+    JOIN prices_daily p ON p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
+  ) p ON p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source
+  WHERE ${VALUES_DIFFER}`;
 
 /**
  * Idempotently upserts daily bars: one statement per chunk, never a row at a time. When a batch holds
@@ -96,9 +119,9 @@ export async function upsertDailyBars(
 async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
   const [counts] = await sql.unsafe<[MergeCounts]>(
     mergeAndLog(
-      `SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
+      probeEach(`SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
                             $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
-                            $9::text[]::numeric[]) AS b(${COLUMNS})`,
+                            $9::text[]::numeric[]) AS b(${COLUMNS})`),
       '$10',
       '$11',
       '$12',
@@ -127,7 +150,8 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
  * got there first, they are copied into a staging table and merged with ON CONFLICT.
  */
 async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
-  if (await nothingStoredInRange(tx, bars)) {
+  const ranges = assetRanges(bars);
+  if (await nothingStoredIn(tx, ranges)) {
     const fresh = await copyFresh(tx, bars);
     if (fresh) return fresh;
   }
@@ -142,7 +166,7 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext)
     )
     .simple();
   await copyRows(tx, 'prices_daily_staging', bars);
-  return mergeStaged(tx, bars.length, context);
+  return mergeStaged(tx, bars.length, ranges, context);
 }
 
 /**
@@ -164,25 +188,51 @@ async function copyFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | unde
   }
 }
 
-async function mergeStaged(tx: Sql, total: number, context: RevisionContext): Promise<UpsertResult> {
+async function mergeStaged(
+  tx: Sql,
+  total: number,
+  ranges: AssetRanges,
+  context: RevisionContext,
+): Promise<UpsertResult> {
   const [counts] = await tx.unsafe<[MergeCounts]>(
-    mergeAndLog(`SELECT ${COLUMNS} FROM prices_daily_staging`, '$1', '$2', '$3'),
-    [...revisionParameters(context)] as never[],
+    mergeAndLog(
+      joinStoredRanges(`SELECT ${COLUMNS} FROM prices_daily_staging`, '$4', '$5', '$6'),
+      '$1',
+      '$2',
+      '$3',
+    ),
+    [...revisionParameters(context), ranges.ids, ranges.firsts, ranges.lasts] as never[],
   );
   return withUnchanged(total, counts);
 }
 
-async function nothingStoredInRange(sql: Sql, bars: DailyBar[]): Promise<boolean> {
-  const ids = [...new Set(bars.map((b) => b.assetId))];
-  let first = bars[0]?.sessionDate ?? '';
-  let last = first;
-  for (const b of bars) {
-    if (b.sessionDate < first) first = b.sessionDate;
-    if (b.sessionDate > last) last = b.sessionDate;
+/** Each asset's first and last session in a batch. */
+interface AssetRanges {
+  ids: number[];
+  firsts: string[];
+  lasts: string[];
+}
+
+/** The batch is in key order, so each asset's bars are contiguous, from its first session to its last. */
+function assetRanges(bars: DailyBar[]): AssetRanges {
+  const ranges: AssetRanges = { ids: [], firsts: [], lasts: [] };
+  for (const [i, b] of bars.entries()) {
+    if (b.assetId !== bars[i - 1]?.assetId) {
+      ranges.ids.push(b.assetId);
+      ranges.firsts.push(b.sessionDate);
+    }
+    if (b.assetId !== bars[i + 1]?.assetId) ranges.lasts.push(b.sessionDate);
   }
+  return ranges;
+}
+
+/** True when no bar is stored for any asset of `ranges` inside its range: every bar of it is new. */
+async function nothingStoredIn(sql: Sql, ranges: AssetRanges): Promise<boolean> {
   const [row] = await sql<{ none: boolean }[]>`
     SELECT NOT EXISTS (
-      SELECT 1 FROM prices_daily WHERE asset_id = ANY(${ids}::int[]) AND session_date BETWEEN ${first} AND ${last}
+      SELECT 1 FROM unnest(${ranges.ids}::int[], ${ranges.firsts}::date[], ${ranges.lasts}::date[])
+        AS r(asset_id, first_session, last_session)
+      JOIN prices_daily p ON p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
     ) AS none`;
   return row?.none ?? false;
 }
