@@ -77,15 +77,21 @@ const probeEach = (select: string) => `
 /**
  * The rows of `select` not stored with the same values, by one join with the stored bars of each
  * asset's date range in the batch (`$ids, $firsts, $lasts`, see assetRanges): for large batches, a
- * primary-key range scan per asset and a hash join cost a third of a probe per row. What it reads
- * grows with the batch's ranges, never with the rest of the history.
+ * primary-key range scan per asset and a merge join cost a third of a probe per row. What it reads
+ * grows with the batch's ranges, never with the rest of the history: OFFSET 0 keeps the LATERAL
+ * subquery a scan per asset, which the planner gives the primary key. Flattened into a plain join, a
+ * table without fresh statistics (after a TRUNCATE, before autovacuum) got a hash join over a full scan.
  */
 const joinStoredRanges = (select: string, ids: string, firsts: string, lasts: string) => `
   SELECT ${B_COLUMNS} FROM (${select}) b
   LEFT JOIN (
-    SELECT p.asset_id, p.session_date, p.source, p.open, p.high, p.low, p.close, p.adj_close, p.volume
-    FROM unnest(${ids}::int[], ${firsts}::date[], ${lasts}::date[]) AS r(asset_id, first_session, last_session)
-    JOIN prices_daily p ON p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
+    SELECT p.* FROM unnest(${ids}::int[], ${firsts}::date[], ${lasts}::date[]) AS r(asset_id, first_session, last_session)
+    CROSS JOIN LATERAL (
+      SELECT p.asset_id, p.session_date, p.source, p.open, p.high, p.low, p.close, p.adj_close, p.volume
+      FROM prices_daily p
+      WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
+      OFFSET 0
+    ) p
   ) p ON p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source
   WHERE ${VALUES_DIFFER}`;
 
@@ -228,11 +234,15 @@ function assetRanges(bars: DailyBar[]): AssetRanges {
 
 /** True when no bar is stored for any asset of `ranges` inside its range: every bar of it is new. */
 async function nothingStoredIn(sql: Sql, ranges: AssetRanges): Promise<boolean> {
+  // LATERAL ... LIMIT 1: one primary-key probe per asset, whatever the statistics say (see above).
   const [row] = await sql<{ none: boolean }[]>`
     SELECT NOT EXISTS (
       SELECT 1 FROM unnest(${ranges.ids}::int[], ${ranges.firsts}::date[], ${ranges.lasts}::date[])
         AS r(asset_id, first_session, last_session)
-      JOIN prices_daily p ON p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM prices_daily p
+        WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session LIMIT 1
+      ) p
     ) AS none`;
   return row?.none ?? false;
 }

@@ -25,6 +25,9 @@ export const upsertSuite: Suite = (log) =>
     log(`upsert: ${bars.length} rows (${ASSETS} assets x ${SESSIONS} sessions)`);
     await sql`CREATE TABLE prices_copy (LIKE prices_daily INCLUDING ALL)`;
     await sql`CREATE TABLE prices_per_row (LIKE prices_daily INCLUDING ALL)`;
+    // No autovacuum: a vacuum of the table the previous measurement filled would land in the next one.
+    for (const table of ['prices_daily', 'prices_copy', 'prices_per_row'])
+      await sql.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
 
     // Best of three for each measurement, taken in rounds of COPY, fresh and all-conflict: the machine is
     // shared, and a busy minute then slows all three alike instead of the one measured during it.
