@@ -150,8 +150,8 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
 }
 
 /**
- * Large batches go through COPY. When none of the batch's assets has a stored bar in the batch's date
- * range (a backfill of new history), the rows are copied straight into prices_daily: the physical
+ * Large batches go through COPY. When none of the batch's assets has a stored bar inside its own range
+ * in the batch (a backfill of new history), the rows are copied straight into prices_daily: the physical
  * limit, with none of the merge's probe, sort or revisions log. Otherwise, or when a concurrent writer
  * got there first, they are copied into a staging table and merged with ON CONFLICT.
  */
