@@ -34,22 +34,15 @@ const DEADLOCK_DETECTED = '40P01';
  * (same rows, same ingested_at) while a corrected price bumps ingested_at and leaves its old and new
  * values in price_revisions, written by the same statement (PostgreSQL 18's RETURNING old.*: old is null
  * for an inserted row). Rows go in key order so that concurrent overlapping batches take row locks in
- * the same order and cannot deadlock. Rows already stored with the same values are left out before the
- * insert (one primary-key probe per row, LATERAL ... LIMIT 1 so that no plan scans the whole table):
- * ON CONFLICT would lock each of them, writing WAL for a row that does not change. The ON CONFLICT
- * filter still guards a row changed since the probe read it.
+ * the same order and cannot deadlock. `candidates` leaves out the rows already stored with the same
+ * values (see probeEach, joinStoredRanges): ON CONFLICT would lock each of them, writing WAL for a row
+ * that does not change. The ON CONFLICT filter still guards a row changed since that read.
  * `$cause, $job, $task` are the revision context's parameters.
  */
-const mergeAndLog = (select: string, cause: string, job: string, task: string) => `
+const mergeAndLog = (candidates: string, cause: string, job: string, task: string) => `
   WITH up AS (
     INSERT INTO prices_daily (${COLUMNS})
-    SELECT ${B_COLUMNS} FROM (${select}) b
-    LEFT JOIN LATERAL (
-      SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
-      WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
-    ) p ON true
-    WHERE (p.open, p.high, p.low, p.close, p.adj_close, p.volume)
-          IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)
+    ${candidates}
     ORDER BY 1, 2, 3
     ON CONFLICT (asset_id, session_date, source) DO UPDATE SET
       open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -65,6 +58,42 @@ const mergeAndLog = (select: string, cause: string, job: string, task: string) =
   )
   SELECT count(*) FILTER (WHERE NOT revised)::int AS inserted, count(*) FILTER (WHERE revised)::int AS updated
   FROM up`;
+
+const VALUES_DIFFER = `(p.open, p.high, p.low, p.close, p.adj_close, p.volume)
+  IS DISTINCT FROM (b.open, b.high, b.low, b.close, b.adj_close, b.volume)`;
+
+/**
+ * The rows of `select` not stored with the same values, by one primary-key probe per row (LATERAL ...
+ * LIMIT 1, so that no plan scans the whole table): for small batches.
+ */
+const probeEach = (select: string) => `
+  SELECT ${B_COLUMNS} FROM (${select}) b
+  LEFT JOIN LATERAL (
+    SELECT p.open, p.high, p.low, p.close, p.adj_close, p.volume FROM prices_daily p
+    WHERE p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source LIMIT 1
+  ) p ON true
+  WHERE ${VALUES_DIFFER}`;
+
+/**
+ * The rows of `select` not stored with the same values, by one join with the stored bars of each
+ * asset's date range in the batch (`$ids, $firsts, $lasts`, see assetRanges): for large batches, a
+ * primary-key range scan per asset and a merge join cost a third of a probe per row. What it reads
+ * grows with the batch's ranges, never with the rest of the history: OFFSET 0 keeps the LATERAL
+ * subquery a scan per asset, which the planner gives the primary key. Flattened into a plain join, a
+ * table without fresh statistics (after a TRUNCATE, before autovacuum) got a hash join over a full scan.
+ */
+const joinStoredRanges = (select: string, ids: string, firsts: string, lasts: string) => `
+  SELECT ${B_COLUMNS} FROM (${select}) b
+  LEFT JOIN (
+    SELECT p.* FROM unnest(${ids}::int[], ${firsts}::date[], ${lasts}::date[]) AS r(asset_id, first_session, last_session)
+    CROSS JOIN LATERAL (
+      SELECT p.asset_id, p.session_date, p.source, p.open, p.high, p.low, p.close, p.adj_close, p.volume
+      FROM prices_daily p
+      WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session
+      OFFSET 0
+    ) p
+  ) p ON p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source
+  WHERE ${VALUES_DIFFER}`;
 
 /**
  * Idempotently upserts daily bars: one statement per chunk, never a row at a time. When a batch holds
@@ -96,9 +125,9 @@ export async function upsertDailyBars(
 async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
   const [counts] = await sql.unsafe<[MergeCounts]>(
     mergeAndLog(
-      `SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
+      probeEach(`SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[],
                             $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
-                            $9::text[]::numeric[]) AS b(${COLUMNS})`,
+                            $9::text[]::numeric[]) AS b(${COLUMNS})`),
       '$10',
       '$11',
       '$12',
@@ -121,12 +150,17 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
 }
 
 /**
- * Large batches go through COPY. When none of the batch's assets has a stored bar in the batch's date
- * range (a backfill of new history), the rows are copied straight into prices_daily - the physical
- * limit. Otherwise, or when a concurrent writer gets there first, they are copied into a staging table
- * and merged with ON CONFLICT.
+ * Large batches go through COPY. When none of the batch's assets has a stored bar inside its own range
+ * in the batch (a backfill of new history), the rows are copied straight into prices_daily: the physical
+ * limit, with none of the merge's probe, sort or revisions log. Otherwise, or when a concurrent writer
+ * got there first, they are copied into a staging table and merged with ON CONFLICT.
  */
 async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
+  const ranges = assetRanges(bars);
+  if (await nothingStoredIn(tx, ranges)) {
+    const fresh = await copyFresh(tx, bars);
+    if (fresh) return fresh;
+  }
   // One round trip. Emptied here rather than after use: the commit empties it anyway (ON COMMIT DELETE
   // ROWS, in place), so only a transaction that upserts twice pays for the DELETE, and no call pays
   // for a TRUNCATE, which gives the table a new file and rewrites its catalog row every time.
@@ -137,26 +171,21 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext)
        DELETE FROM prices_daily_staging`,
     )
     .simple();
-  // COPY only into the private staging table: a COPY into prices_daily that hit a conflict would fail
-  // mid-stream and take the connection down with it, leaving nothing to fall back on.
   await copyRows(tx, 'prices_daily_staging', bars);
-  return (await insertFresh(tx, bars)) ?? (await mergeStaged(tx, bars.length, context));
+  return mergeStaged(tx, bars.length, ranges, context);
 }
 
 /**
- * When none of the batch's assets has a stored bar in its date range (a backfill of new history), a
- * plain INSERT ... SELECT, without the per-row cost of ON CONFLICT. Under a savepoint: a concurrent
- * writer that got there first (unique violation, deadlock) sends it back to the merge. Not sorted: the
- * staging table holds the rows in the key order they were copied in (a fresh table scans in insertion
- * order), and a deadlock, should that ever not hold, only means the merge, which sorts.
+ * COPY straight into prices_daily, under a savepoint: a concurrent writer that stored one of these
+ * keys since the range check (unique violation) or locked them first (deadlock) sends the batch back
+ * to the merge. The rows are in key order, so concurrent fresh copies take their locks in one order.
+ * A failed COPY settles its stream with the server's error (patches/postgres+3.4.9.patch; upstream
+ * hung when the error came after the last row).
  * @returns undefined when it did not apply.
  */
-async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
-  if (!(await nothingStoredInRange(tx, bars))) return undefined;
+async function copyFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
   try {
-    await inSavepoint(tx, (sp) =>
-      sp.unsafe(`INSERT INTO prices_daily (${COLUMNS}) SELECT ${COLUMNS} FROM prices_daily_staging`),
-    );
+    await inSavepoint(tx, (sp) => copyRows(sp, 'prices_daily', bars));
     return { inserted: bars.length, updated: 0, unchanged: 0 };
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -165,25 +194,55 @@ async function insertFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | un
   }
 }
 
-async function mergeStaged(tx: Sql, total: number, context: RevisionContext): Promise<UpsertResult> {
+async function mergeStaged(
+  tx: Sql,
+  total: number,
+  ranges: AssetRanges,
+  context: RevisionContext,
+): Promise<UpsertResult> {
   const [counts] = await tx.unsafe<[MergeCounts]>(
-    mergeAndLog(`SELECT ${COLUMNS} FROM prices_daily_staging`, '$1', '$2', '$3'),
-    [...revisionParameters(context)] as never[],
+    mergeAndLog(
+      joinStoredRanges(`SELECT ${COLUMNS} FROM prices_daily_staging`, '$4', '$5', '$6'),
+      '$1',
+      '$2',
+      '$3',
+    ),
+    [...revisionParameters(context), ranges.ids, ranges.firsts, ranges.lasts] as never[],
   );
   return withUnchanged(total, counts);
 }
 
-async function nothingStoredInRange(sql: Sql, bars: DailyBar[]): Promise<boolean> {
-  const ids = [...new Set(bars.map((b) => b.assetId))];
-  let first = bars[0]?.sessionDate ?? '';
-  let last = first;
-  for (const b of bars) {
-    if (b.sessionDate < first) first = b.sessionDate;
-    if (b.sessionDate > last) last = b.sessionDate;
+/** Each asset's first and last session in a batch. */
+interface AssetRanges {
+  ids: number[];
+  firsts: string[];
+  lasts: string[];
+}
+
+/** The batch is in key order, so each asset's bars are contiguous, from its first session to its last. */
+function assetRanges(bars: DailyBar[]): AssetRanges {
+  const ranges: AssetRanges = { ids: [], firsts: [], lasts: [] };
+  for (const [i, b] of bars.entries()) {
+    if (b.assetId !== bars[i - 1]?.assetId) {
+      ranges.ids.push(b.assetId);
+      ranges.firsts.push(b.sessionDate);
+    }
+    if (b.assetId !== bars[i + 1]?.assetId) ranges.lasts.push(b.sessionDate);
   }
+  return ranges;
+}
+
+/** True when no bar is stored for any asset of `ranges` inside its range: every bar of it is new. */
+async function nothingStoredIn(sql: Sql, ranges: AssetRanges): Promise<boolean> {
+  // LATERAL ... LIMIT 1: one primary-key probe per asset, whatever the statistics say (see above).
   const [row] = await sql<{ none: boolean }[]>`
     SELECT NOT EXISTS (
-      SELECT 1 FROM prices_daily WHERE asset_id = ANY(${ids}::int[]) AND session_date BETWEEN ${first} AND ${last}
+      SELECT 1 FROM unnest(${ranges.ids}::int[], ${ranges.firsts}::date[], ${ranges.lasts}::date[])
+        AS r(asset_id, first_session, last_session)
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM prices_daily p
+        WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session LIMIT 1
+      ) p
     ) AS none`;
   return row?.none ?? false;
 }
