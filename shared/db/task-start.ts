@@ -25,6 +25,8 @@ export interface StartedIngest {
   barBefore: StoredClose | undefined;
   /** The asset's stored closes of its provider inside the task's range, oldest first. */
   storedCloses: StoredClose[];
+  /** The asset's first stored session of any source (asset_coverage), null when it has none. */
+  firstStored: IsoDate | null;
 }
 
 const TASK_COLUMNS = `id, job_id, asset_id, range_start, range_end, status, attempts, rows_upserted, warnings,
@@ -39,8 +41,8 @@ const ASSET_FIELDS = ASSET_COLUMNS.split(',')
 /**
  * Marks a task running and counts the attempt, as startTask does (the job turns running with its first
  * task; a task of another job changes nothing), and reads in the same statement what its ingest looks
- * up before the fetch: the asset, its action history, the bar before the range and the stored closes in
- * it. One round trip instead of five.
+ * up before the fetch: the asset, its action history, the bar before the range, the stored closes in it
+ * and the first stored session. One round trip instead of five.
  * @returns undefined when the task has already ended, does not exist or is another job's.
  */
 export async function startIngest(
@@ -65,10 +67,12 @@ export async function startIngest(
       (SELECT json_agg(json_build_array(p.session_date, p.close::float8) ORDER BY p.session_date)
        FROM prices_daily p
        WHERE p.asset_id = t.asset_id AND p.source = a.provider
-         AND p.session_date BETWEEN t.range_start AND t.range_end) AS stored_closes
+         AND p.session_date BETWEEN t.range_start AND t.range_end) AS stored_closes,
+      (SELECT min(first_session) FROM asset_coverage WHERE asset_id = t.asset_id) AS first_stored
     FROM task t JOIN assets a ON a.id = t.asset_id`;
   if (!row) return undefined;
-  const { actionsRefreshedAt, actionsAttemptedAt, actions, barBefore, storedCloses, ...rest } = row;
+  const { actionsRefreshedAt, actionsAttemptedAt, actions, barBefore, storedCloses, firstStored, ...rest } =
+    row;
   const { symbol, name, category, calendar, provider, providerSymbol, currency, active, ...more } = rest;
   const { listedOn, delistedOn, delistingSuspectedAt, ...task } = more; // what is left: the task's columns
   return {
@@ -80,10 +84,12 @@ export async function startIngest(
     actions: actionHistoryOf({ actionsRefreshedAt, actionsAttemptedAt, actions }),
     barBefore: barBefore ? closeOf(barBefore) : undefined,
     storedCloses: (storedCloses ?? []).map(closeOf),
+    firstStored,
   };
 }
 
 interface Closes {
+  firstStored: IsoDate | null;
   barBefore: [IsoDate, number] | null;
   storedCloses: [IsoDate, number][] | null;
 }

@@ -1,5 +1,5 @@
 import { getCalendar } from '#shared/calendars/index.ts';
-import { inTransaction } from '#shared/db/client.ts';
+import { inTransaction, type Sql } from '#shared/db/client.ts';
 import { endTask, noteTaskRetry } from '#shared/db/jobs.ts';
 import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
@@ -12,7 +12,7 @@ import { onStoredBasis } from './as-traded.ts';
 import type { PipelineDeps } from './deps.ts';
 import { emptyAnswerFailure } from './empty-answer.ts';
 import { announceJob } from './finish-job.ts';
-import { closedDayFlags, listedSessions, noteSuspectedDelisting } from './listing.ts';
+import { closedDayFlags, listedSessions, listingAfterAnswer, noteSuspectedDelisting } from './listing.ts';
 import { decideRateLimitWait } from './rate-limit-wait.ts';
 import { checkRebase, storeBars, withoutRebaseArtifacts } from './rebase.ts';
 import { withTaskDeadline } from './task-deadline.ts';
@@ -80,17 +80,20 @@ async function ingestTaskNow(
     return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider);
   }
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
-  const listedOn = await noteAnswered(deps.sql, asset.id, {
-    firstSession: outcome.firstSession,
-    earliestBar: outcome.bars[0]?.sessionDate,
-  });
+  const told = { firstSession: outcome.firstSession, earliestBar: outcome.bars[0]?.sessionDate };
+  const { listedOn, changed } = listingAfterAnswer(asset, told, started.firstStored);
+  // Written with the bars, or alone when the task ends otherwise; not at all when nothing changes.
+  const noteListing = async (sql: Sql) => (changed ? noteAnswered(sql, asset.id, told) : undefined);
   const context = `${asset.provider} ${asset.providerSymbol} ${task.rangeStart}..${end}`;
   const empty = emptyAnswerFailure(
     { bars: outcome.bars, context },
     calendar.sessionsBetween(task.rangeStart, end),
     listedOn ?? undefined,
   );
-  if (empty) return handleFailure(deps, task, empty, receiveCount, asset.provider);
+  if (empty) {
+    await noteListing(deps.sql);
+    return handleFailure(deps, task, empty, receiveCount, asset.provider);
+  }
 
   const report = validateBars({
     bars: outcome.bars,
@@ -122,7 +125,8 @@ async function ingestTaskNow(
   deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
   const rebased = await checkRebase(deps, asset, task, bars, outcome.splits, started.storedCloses);
-  if (rebased.retry)
+  if (rebased.retry) {
+    await noteListing(deps.sql);
     return handleFailure(
       deps,
       task,
@@ -130,14 +134,16 @@ async function ingestTaskNow(
       receiveCount,
       asset.provider,
     );
+  }
   const findings = withoutRebaseArtifacts(flags, rebased, bars);
   let revised = 0;
   try {
     await inTransaction(deps.sql, async (tx) => {
       // Sent together, in this order (postgres.js pipelines a transaction's queries). Ending the task
       // locks its own row only, so no other task's transaction waits for this one's commit.
-      const [ended, stored] = await Promise.all([
+      const [ended, , stored] = await Promise.all([
         endTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings }),
+        noteListing(tx),
         storeBars(tx, { asset, task, bars, rebase: rebased.rebase }),
       ]);
       revised = stored.updated + stored.restated;
