@@ -14,7 +14,7 @@ import { startRemoteMarket } from './remote-market.ts';
  * How many statements the server runs per ingest task: a BENCH_ASSETS-asset (default 20) x 3-year
  * backfill like the e2e suite's, with `log_min_duration_statement = 0` during the drain, then the
  * server log's executions (extended-protocol executes and simple-protocol statements) counted, in
- * total and by their first words. Not a suite (nothing is timed):
+ * total and by their first words, with the server time each kind took (lock waits included). Not a suite (nothing is timed):
  * `node --import tsx test/bench/statement-count.ts`.
  */
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 20);
@@ -50,16 +50,19 @@ try {
   const executed = [
     // A statement's text runs over lines, up to the next log line's timestamp.
     ...log.matchAll(
-      /duration: [\d.]+ ms {2}(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |$)/g,
+      /duration: ([\d.]+) ms {2}(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |$)/g,
     ),
-  ].map((m) => (m[1] ?? '').replace(/\s+/g, ' ').trim());
-  const byKind = new Map<string, number>();
-  for (const text of executed) {
+  ].map((m) => ({ ms: Number(m[1]), text: (m[2] ?? '').replace(/\s+/g, ' ').trim() }));
+  const byKind = new Map<string, { n: number; ms: number }>();
+  for (const { ms, text } of executed) {
     const key = text.slice(0, 70);
-    byKind.set(key, (byKind.get(key) ?? 0) + 1);
+    const kind = byKind.get(key) ?? { n: 0, ms: 0 };
+    byKind.set(key, { n: kind.n + 1, ms: kind.ms + ms });
   }
-  const lines = [...byKind].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(6)}  ${k}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const lines = [...byKind]
+    .sort((a, b) => b[1].n - a[1].n)
+    .map(([k, { n, ms }]) => `${String(n).padStart(6)} ${ms.toFixed(0).padStart(7)} ms  ${k}`);
+  process.stdout.write(`count, server ms summed, statement\n${lines.join('\n')}\n`);
   process.stdout.write(
     `${executed.length} statements for ${ASSETS} tasks: ${(executed.length / ASSETS).toFixed(1)} per task\n`,
   );
