@@ -15,7 +15,7 @@ export interface Asset extends Omit<AssetConfig, 'delistedOn' | 'formerSymbols'>
 }
 
 /** Every column an Asset is read from. */
-const ASSET_COLUMNS = `id, symbol, name, category, calendar, provider, provider_symbol, currency, active,
+export const ASSET_COLUMNS = `id, symbol, name, category, calendar, provider, provider_symbol, currency, active,
   listed_on, delisted_on, delisting_suspected_at`;
 
 /**

@@ -107,18 +107,37 @@ export interface ActionHistory {
 
 /** The asset's split and dividend history in one query (the ingest reads it once per task). */
 export async function loadActionHistory(sql: Sql, assetId: number): Promise<ActionHistory> {
-  const [row] = await sql<{ refreshedAt: Date | null; attemptedAt: Date | null; actions: StoredAction[] }[]>`
-    SELECT r.refreshed_at, r.attempted_at,
-           COALESCE((SELECT json_agg(json_build_object('exDate', ex_date, 'kind', kind,
-                              'numerator', numerator, 'denominator', denominator, 'amount', amount)
-                             ORDER BY ex_date)
-                     FROM corporate_actions WHERE asset_id = ${assetId}), '[]'::json) AS actions
-    FROM (SELECT 1) one
-    LEFT JOIN corporate_action_refreshes r ON r.asset_id = ${assetId}`;
+  const [row] = await sql.unsafe<ActionHistoryRow[]>(`SELECT ${actionHistoryColumns('$1::int')}`, [
+    assetId,
+  ] as never[]);
+  return actionHistoryOf(row);
+}
+
+/**
+ * An asset's action history as three result columns (actions_refreshed_at, actions_attempted_at,
+ * actions), `assetId` being the SQL expression of its id: for a statement that reads more than this.
+ * actionHistoryOf turns them into the ActionHistory loadActionHistory returns.
+ */
+export function actionHistoryColumns(assetId: string): string {
+  return `(SELECT refreshed_at FROM corporate_action_refreshes WHERE asset_id = ${assetId}) AS actions_refreshed_at,
+    (SELECT attempted_at FROM corporate_action_refreshes WHERE asset_id = ${assetId}) AS actions_attempted_at,
+    coalesce((SELECT json_agg(json_build_object('exDate', ex_date, 'kind', kind, 'numerator', numerator,
+                                                'denominator', denominator, 'amount', amount) ORDER BY ex_date)
+              FROM corporate_actions WHERE asset_id = ${assetId}), '[]'::json) AS actions`;
+}
+
+/** The columns of actionHistoryColumns, as postgres.js returns them. */
+export interface ActionHistoryRow {
+  actionsRefreshedAt: Date | null;
+  actionsAttemptedAt: Date | null;
+  actions: StoredAction[];
+}
+
+export function actionHistoryOf(row: ActionHistoryRow | undefined): ActionHistory {
   const actions = row?.actions ?? [];
   return {
-    refreshedAt: row?.refreshedAt ?? null,
-    attemptedAt: row?.attemptedAt ?? null,
+    refreshedAt: row?.actionsRefreshedAt ?? null,
+    attemptedAt: row?.actionsAttemptedAt ?? null,
     splits: actions
       .filter((a) => a.kind === 'split')
       .map((a) => ({ exDate: a.exDate, numerator: Number(a.numerator), denominator: Number(a.denominator) })),
@@ -128,7 +147,7 @@ export async function loadActionHistory(sql: Sql, assetId: number): Promise<Acti
   };
 }
 
-interface StoredAction {
+export interface StoredAction {
   exDate: IsoDate;
   kind: 'split' | 'dividend';
   numerator: number | null;

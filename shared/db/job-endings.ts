@@ -1,6 +1,7 @@
 import type { JobRun } from '#shared/domain/job.ts';
 import type { Sql } from './client.ts';
-import { JOB_COLUMNS, summariseFailures } from './jobs.ts';
+import { settleAbandonedJobs, settleJobs } from './job-settlement.ts';
+import { JOB_COLUMNS } from './jobs.ts';
 
 /** Which unfinished tasks to end: all of some jobs', or those past a deadline (the reaper's). */
 export type UnfinishedSelector =
@@ -11,44 +12,41 @@ export type UnfinishedSelector =
 export interface EndedTasks {
   /** How many tasks this call ended, per job. */
   tasksByJob: Map<number, number>;
-  /** Jobs whose last unfinished task this call ended: each to be announced once. */
+  /** Jobs this call ended (their last unfinished task, or one abandoned): each to be announced once. */
   finishedJobIds: number[];
 }
 
 /**
- * Fails the selected pending or running tasks with `reason` and counts them on their jobs in one
- * statement; a job whose tasks have now all ended gets its final status (partial_failure or failure)
- * and its error summary, exactly as if its last task had failed. A task that ends concurrently (its
- * worker finished first) is left as it is and counted once, by whoever ended it.
+ * Fails the selected pending or running tasks with `reason`, then ends every job that has no unfinished
+ * task left (settleJobs: partial_failure or failure, with its error summary, exactly as if its last task
+ * had failed). A task that ends concurrently (its worker finished first) is left as it is and counted
+ * once, by whoever ended it. With a job selector, every selected job is settled, also one whose tasks had
+ * all ended already; the reaper's selectors also settle abandoned jobs (settleAbandonedJobs).
  */
 export async function failUnfinishedTasks(
   sql: Sql,
   selector: UnfinishedSelector,
   reason: string,
 ): Promise<EndedTasks> {
-  const rows = await sql<{ id: number; ended: number; finishedNow: boolean }[]>`
+  const rows = await sql<{ jobId: number; ended: number }[]>`
     WITH ended AS (
       UPDATE job_tasks SET status = 'failed', error = ${reason}, finished_at = now(), updated_at = now()
       WHERE status IN ('pending', 'running') AND ${where(sql, selector)}
       RETURNING job_id
     ), per_job AS (
       SELECT job_id, count(*)::int AS n FROM ended GROUP BY job_id
+    ), started AS (
+      UPDATE job_runs j SET status = 'running', started_at = coalesce(j.started_at, now()), updated_at = now()
+      FROM per_job p WHERE j.id = p.job_id AND j.status = 'pending'
     )
-    UPDATE job_runs j SET
-      tasks_failed = j.tasks_failed + p.n,
-      status = CASE
-        WHEN j.tasks_succeeded + j.tasks_failed + p.n < j.tasks_total THEN
-          CASE WHEN j.status = 'pending' THEN 'running' ELSE j.status END
-        WHEN j.tasks_succeeded = 0 THEN 'failure'
-        ELSE 'partial_failure' END,
-      finished_at = CASE WHEN j.tasks_succeeded + j.tasks_failed + p.n = j.tasks_total THEN now() END,
-      started_at = coalesce(j.started_at, now()),
-      updated_at = now()
-    FROM per_job p WHERE j.id = p.job_id
-    RETURNING j.id, p.n AS ended, j.finished_at IS NOT NULL AS finished_now`;
-  const finishedJobIds = rows.filter((r) => r.finishedNow).map((r) => r.id);
-  for (const id of finishedJobIds) await summariseFailures(sql, id);
-  return { tasksByJob: new Map(rows.map((r) => [r.id, r.ended])), finishedJobIds };
+    SELECT job_id, n AS ended FROM per_job`;
+  const tasksByJob = new Map(rows.map((r) => [r.jobId, r.ended]));
+  const jobIds =
+    'jobIds' in selector ? [...new Set([...selector.jobIds, ...tasksByJob.keys()])] : [...tasksByJob.keys()];
+  const settled = await settleJobs(sql, jobIds);
+  const finished = settled.filter((s) => s.finishedNow).map((s) => s.jobId);
+  const abandoned = 'jobIds' in selector ? [] : await settleAbandonedJobs(sql);
+  return { tasksByJob, finishedJobIds: [...new Set([...finished, ...abandoned])] };
 }
 
 function where(sql: Sql, selector: UnfinishedSelector) {
@@ -76,14 +74,19 @@ export async function cancelUnfinishedJob(sql: Sql, jobId: number, reason: strin
       WHERE job_id = ${jobId} AND status IN ('pending', 'running')
         AND EXISTS (SELECT 1 FROM job_runs WHERE id = ${jobId} AND finished_at IS NULL)
       RETURNING id`;
+    // Counted after the tasks' update, which waited for any task ending meanwhile: the counts are final.
     const [job] = await tx.unsafe<JobRun[]>(
-      `UPDATE job_runs SET status = 'cancelled', finished_at = now(), announced_at = now(), updated_at = now()
+      `UPDATE job_runs SET status = 'cancelled', finished_at = now(), announced_at = now(), updated_at = now(),
+         (tasks_succeeded, tasks_failed, rows_upserted) = (
+           SELECT count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'failed'),
+                  coalesce(sum(rows_upserted), 0)
+           FROM job_tasks WHERE job_id = $1)
        WHERE id = $1 AND finished_at IS NULL
        RETURNING ${JOB_COLUMNS}`,
       [jobId] as never[],
     );
     if (job) return { cancelled: true, job, tasksCancelled: tasks.length } as const;
-    const [current] = await tx.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = $1`, [
+    const [current] = await tx.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_progress WHERE id = $1`, [
       jobId,
     ] as never[]);
     return { cancelled: false, job: current } as const;

@@ -3,6 +3,7 @@ import type { JobKind, JobRun, JobTask, TaskOutcome } from '#shared/domain/job.t
 import { cleanText } from '#shared/domain/text.ts';
 import type { Sql } from './client.ts';
 import { JobNotFoundError } from './errors.ts';
+import { settleJobs } from './job-settlement.ts';
 
 export interface NewTask {
   assetId: number;
@@ -21,9 +22,6 @@ export interface NewJob {
   request: Record<string, unknown>;
   tasks: NewTask[];
 }
-
-/** How many failed tasks the job's error summary lists; the rest are counted. */
-const SUMMARY_FAILURES = 50;
 
 export const JOB_COLUMNS = `id, kind, status, market, range_start, range_end, assets, request, tasks_total, tasks_succeeded,
   tasks_failed, rows_upserted, error_summary, created_at, started_at, finished_at, updated_at`;
@@ -90,17 +88,45 @@ export async function startTask(sql: Sql, taskId: number, jobId: number): Promis
 }
 
 export interface FinishTaskResult {
-  job: JobRun;
-  /** True for exactly one caller: the one whose task was the job's last. */
+  jobId: number;
+  /** True for exactly one caller: the one whose settlement ended the job (see settleJobs). */
   jobFinishedNow: boolean;
 }
 
 /**
- * Ends a task and adds it to the job's counters atomically, in one statement. The job row lock
- * serialises concurrent finishers, so counters are exact; the update that brings the ended count to
- * the total is the one that sets the final status, exactly once. Call it as the last statement of the
- * transaction that wrote the task's bars, so progress and data commit together and the (hot) job row
- * is locked only until that commit.
+ * Ends a task with its outcome: its own row only, so that the transaction that stored the task's bars
+ * locks no row another task's transaction needs, and concurrent tasks' commits can share a WAL flush.
+ * The job is not touched, except a pending one, which turns running (a task can end without having
+ * started: not enqueued, reaped). Counters are the tasks' own (job_progress); the job ends in
+ * settleJobs, which must run after this statement's transaction has committed.
+ * @returns the task's job, or undefined when the task had already ended (it is never counted twice).
+ */
+export async function endTask(
+  sql: Sql,
+  taskId: number,
+  outcome: TaskOutcome,
+): Promise<{ jobId: number } | undefined> {
+  // The last gate before provider text is stored: one line, no terminal escapes, bounded.
+  const error = outcome.status === 'failed' ? cleanText(outcome.error) : null;
+  const warnings = (outcome.warnings ?? []).map((w) => cleanText(w));
+  const [ended] = await sql<{ jobId: number }[]>`
+    WITH task AS (
+      UPDATE job_tasks SET status = ${outcome.status}, rows_upserted = ${outcome.rowsUpserted},
+             warnings = ${JSON.stringify(warnings)}::text::jsonb, error = ${error},
+             finished_at = now(), updated_at = now()
+      WHERE id = ${taskId} AND status IN ('pending', 'running')
+      RETURNING job_id
+    ), job AS (
+      UPDATE job_runs SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+      WHERE id = (SELECT job_id FROM task) AND status = 'pending'
+    )
+    SELECT job_id FROM task`;
+  return ended;
+}
+
+/**
+ * Ends a task and, if it was its job's last, the job: endTask then settleJobs, each committed on its
+ * own. Not for use inside a transaction (the settlement would not see other tasks' commits in time).
  * @returns undefined when the task had already ended (it is never counted twice).
  */
 export async function finishTask(
@@ -108,78 +134,27 @@ export async function finishTask(
   taskId: number,
   outcome: TaskOutcome,
 ): Promise<FinishTaskResult | undefined> {
-  // The last gate before provider text is stored: one line, no terminal escapes, bounded.
-  const error = outcome.status === 'failed' ? cleanText(outcome.error) : null;
-  const warnings = (outcome.warnings ?? []).map((w) => cleanText(w));
-  const [counted] = await sql.unsafe<(JobRun & { finishedNow: boolean })[]>(
-    `WITH task AS (
-       UPDATE job_tasks SET status = $2, rows_upserted = $3, warnings = $4::text::jsonb, error = $5,
-              finished_at = now(), updated_at = now()
-       WHERE id = $1 AND status IN ('pending', 'running')
-       RETURNING job_id, (status = 'success')::int AS succeeded, (status = 'failed')::int AS failed, rows_upserted
-     ), counted AS (
-       UPDATE job_runs j SET
-         tasks_succeeded = j.tasks_succeeded + t.succeeded,
-         tasks_failed = j.tasks_failed + t.failed,
-         rows_upserted = j.rows_upserted + t.rows_upserted,
-         status = CASE
-           WHEN j.tasks_succeeded + j.tasks_failed + 1 < j.tasks_total THEN
-             CASE WHEN j.status = 'pending' THEN 'running' ELSE j.status END
-           WHEN j.tasks_failed + t.failed = 0 THEN 'success'
-           WHEN j.tasks_succeeded + t.succeeded = 0 THEN 'failure'
-           ELSE 'partial_failure' END,
-         finished_at = CASE WHEN j.tasks_succeeded + j.tasks_failed + 1 = j.tasks_total THEN now() END,
-         started_at = coalesce(j.started_at, now()),
-         updated_at = now()
-       FROM task t WHERE j.id = t.job_id
-       RETURNING ${prefixed('j')}, j.finished_at IS NOT NULL AS finished_now
-     )
-     SELECT * FROM counted`,
-    [taskId, outcome.status, outcome.rowsUpserted, JSON.stringify(warnings), error] as never[],
-  );
-  if (!counted) return undefined;
-  const { finishedNow, ...job } = counted;
-  if (!finishedNow) return { job, jobFinishedNow: false };
-  return { job: job.tasksFailed > 0 ? await summariseFailures(sql, job.id) : job, jobFinishedNow: true };
+  const ended = await endTask(sql, taskId, outcome);
+  if (!ended) return undefined;
+  const [settled] = await settleJobs(sql, [ended.jobId]);
+  return { jobId: ended.jobId, jobFinishedNow: settled?.finishedNow ?? false };
 }
 
-/** Once, for a finished job with failures: the failed tasks by symbol, in error_summary. */
-export async function summariseFailures(sql: Sql, jobId: number): Promise<JobRun> {
-  const [job] = await sql.unsafe<JobRun[]>(
-    `UPDATE job_runs SET error_summary = (
-       SELECT jsonb_build_object('failedTasks', count(*), 'failures', (
-         SELECT coalesce(jsonb_agg(f ORDER BY f.symbol, f.start), '[]') FROM (
-           SELECT a.symbol, ft.range_start AS start, ft.range_end AS end, ft.error
-           FROM job_tasks ft JOIN assets a ON a.id = ft.asset_id
-           WHERE ft.job_id = $1 AND ft.status = 'failed' ORDER BY a.symbol, ft.range_start LIMIT ${SUMMARY_FAILURES}
-         ) f))
-       FROM job_tasks WHERE job_id = $1 AND status = 'failed')
-     WHERE id = $1
-     RETURNING ${JOB_COLUMNS}`,
-    [jobId] as never[],
-  );
-  if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
-  return job;
-}
-
-function prefixed(alias: string): string {
-  return JOB_COLUMNS.split(',')
-    .map((c) => `${alias}.${c.trim()}`)
-    .join(', ');
-}
-
-/** @throws JobNotFoundError when no job has this id. */
+/**
+ * The job with its counts as of now: those of its tasks while it runs (job_progress, migration 0014).
+ * @throws JobNotFoundError when no job has this id.
+ */
 export async function getJob(sql: Sql, jobId: number): Promise<JobRun> {
-  const [job] = await sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = $1`, [
+  const [job] = await sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_progress WHERE id = $1`, [
     jobId,
   ] as never[]);
   if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
   return job;
 }
 
-/** Newest jobs first. */
+/** Newest jobs first, with their counts as of now (as getJob). */
 export async function listJobs(sql: Sql, limit = 20): Promise<JobRun[]> {
-  return sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_runs ORDER BY id DESC LIMIT $1`, [
+  return sql.unsafe<JobRun[]>(`SELECT ${JOB_COLUMNS} FROM job_progress ORDER BY id DESC LIMIT $1`, [
     limit,
   ] as never[]);
 }

@@ -1,10 +1,6 @@
 import { getCalendar } from '#shared/calendars/index.ts';
 import type { Asset } from '#shared/db/assets.ts';
-import {
-  type ActionHistory,
-  loadActionHistory,
-  upsertCorporateActions,
-} from '#shared/db/corporate-actions.ts';
+import { type ActionHistory, upsertCorporateActions } from '#shared/db/corporate-actions.ts';
 import { toAsTraded } from '#shared/domain/price-basis.ts';
 import { localDateAt } from '#shared/providers/dates.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
@@ -24,7 +20,7 @@ const RETRY_FAILED_REFRESH_MS = 86_400_000;
 /**
  * A successful fetch with its bars turned to the stored basis, as traded (see toAsTraded).
  * 1. Providers without corporate actions (Upbit): the outcome unchanged, no query.
- * 2. The asset's stored split and dividend history, in one query.
+ * 2. The asset's stored split and dividend history, `history` (read as the task started, startIngest).
  * 3. Never fetched, older than a week, or the fetch shows an action we do not know: refresh the
  *    complete history (one request), and store the fetch's own actions too.
  * 4. Un-apply every later split from the bars; list every known split so validation mutes their moves.
@@ -33,10 +29,10 @@ export async function onStoredBasis(
   deps: PipelineDeps,
   asset: Asset,
   outcome: FetchOutcome,
+  history: ActionHistory,
 ): Promise<FetchOutcome> {
   if (outcome.kind !== 'ok' || deps.providers[asset.provider].fetchActionHistory === undefined)
     return outcome;
-  const history = await loadActionHistory(deps.sql, asset.id);
   const asOf = localDateAt(deps.now().getTime() / 1000, getCalendar(asset.calendar).timezone);
   let splits = history.splits;
   const unknown = hasUnknownAction(history, outcome);

@@ -1,6 +1,7 @@
 import { CalendarRangeError } from '#shared/calendars/errors.ts';
 import { getCalendar } from '#shared/calendars/index.ts';
 import { recordCompleteSessions } from '#shared/db/coverage.ts';
+import { settleJobs } from '#shared/db/job-settlement.ts';
 import {
   claimJobAnnouncement,
   type FinishTaskResult,
@@ -20,7 +21,7 @@ export async function afterTaskFinished(
   deps: PipelineDeps,
   finished: FinishTaskResult | undefined,
 ): Promise<void> {
-  if (finished?.jobFinishedNow) await announceJob(deps, finished.job.id);
+  if (finished?.jobFinishedNow) await announceJob(deps, finished.jobId);
 }
 
 /** A finished job's failure alert could not be delivered: the message is retried to deliver it. */
@@ -29,11 +30,13 @@ export class AnnouncementNotDeliveredError extends Error {
 }
 
 /**
- * Announces a finished job: its failure alert at least once. The announcement is claimed for a lease
+ * Ends the job if all its tasks have (settleJobs: call it after the commit that ended one), then
+ * announces it if it has finished: its failure alert at least once. The announcement is claimed for a lease
  * (ANNOUNCEMENT_LEASE_SECONDS) and marked done only after the alert went out, so concurrent callers —
  * the last task, a redelivery — do not announce it together, and a holder that dies or cannot alert
  * leaves it to the next delivery of one of the job's messages.
- * 1. Claim the announcement; nothing to do if the job runs, another caller holds it, or it was announced.
+ * 1. Settle the job; nothing more to do while it runs (one statement, for every task but the last).
+ *    Claim the announcement; nothing to do if another caller holds it or it was announced.
  * 2. Count the outcome; publish JobFinished and MarketSessionComplete for every session of the job's
  *    range that is now complete for a whole market (recorded once in market_sessions).
  * 3. Alert when the job did not fully succeed; then mark the job announced.
@@ -41,6 +44,8 @@ export class AnnouncementNotDeliveredError extends Error {
  *   first): the message that brought the caller here fails and is redelivered, which announces again.
  */
 export async function announceJob(deps: PipelineDeps, jobId: number): Promise<void> {
+  const [settled] = await settleJobs(deps.sql, [jobId]);
+  if (!settled?.finished) return;
   const job = await claimJobAnnouncement(deps.sql, jobId);
   if (!job) return;
   try {

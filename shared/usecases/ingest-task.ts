@@ -1,10 +1,9 @@
 import { getCalendar } from '#shared/calendars/index.ts';
-import { getAsset } from '#shared/db/assets.ts';
-import { inTransaction } from '#shared/db/client.ts';
-import { barBefore } from '#shared/db/coverage.ts';
-import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
+import { inTransaction, type Sql } from '#shared/db/client.ts';
+import { endTask, noteTaskRetry } from '#shared/db/jobs.ts';
 import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
+import { startIngest } from '#shared/db/task-start.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
@@ -12,8 +11,8 @@ import { validateBars } from '#shared/validation/validate-bars.ts';
 import { onStoredBasis } from './as-traded.ts';
 import type { PipelineDeps } from './deps.ts';
 import { emptyAnswerFailure } from './empty-answer.ts';
-import { afterTaskFinished, announceJob } from './finish-job.ts';
-import { closedDayFlags, listedSessions, noteSuspectedDelisting } from './listing.ts';
+import { announceJob } from './finish-job.ts';
+import { closedDayFlags, listedSessions, listingAfterAnswer, noteSuspectedDelisting } from './listing.ts';
 import { decideRateLimitWait } from './rate-limit-wait.ts';
 import { checkRebase, storeBars, withoutRebaseArtifacts } from './rebase.ts';
 import { withTaskDeadline } from './task-deadline.ts';
@@ -36,15 +35,16 @@ const CONSUMER = 'ingest';
 /**
  * Ingest one task.
  * 1. Too early (a stagger slot beyond the queue's delay)? Defer it until its not-before time.
- * 2. Mark the task running if it is the message's job's; a task that already ended (a redelivered
- *    message) is skipped.
+ * 2. Mark the task running if it is the message's job's, reading its asset and stored history in the
+ *    same statement; a task that already ended (a redelivered message) is skipped.
  * 3. Fetch its range, clipped to the last session the calendar says is complete; turn it as traded
  *    (every later split un-applied, see as-traded.ts).
  * 4. Rate-limited: defer, waiting it out within the rate-limit budget (see rate-limit-wait.ts).
  *    Transient failure, or no bars for sessions the calendar has: retry with backoff (recorded on the
  *    task), until the attempts run out. Not found or invalid data: the task fails with the reason.
- * 5. Validate, then in one transaction: upsert the accepted bars, record quality flags, finish the task.
- * 6. If that was the job's last task: events, alerts (see afterTaskFinished).
+ * 5. Validate, then in one transaction: end the task, upsert the accepted bars, record quality flags
+ *    (statements that do not wait on each other's results are sent together).
+ * 6. After the commit, settle the job: if that was its last task, it ends; events, alerts (announceJob).
  * @throws PoisonMessageError when the task does not exist or is another job's (nothing is written).
  */
 async function ingestTaskNow(
@@ -59,9 +59,9 @@ async function ingestTaskNow(
   }
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
 
-  const task = await startTask(deps.sql, taskId, message.jobId);
-  if (!task) return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
-  const asset = await getAsset(deps.sql, task.assetId);
+  const started = await startIngest(deps.sql, taskId, message.jobId);
+  if (!started) return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
+  const { task, asset } = started;
   const calendar = getCalendar(asset.calendar);
   const lastComplete = calendar.expectedLastSession(deps.now());
   const end = task.rangeEnd < lastComplete ? task.rangeEnd : lastComplete;
@@ -74,28 +74,31 @@ async function ingestTaskNow(
     end,
     timezone: calendar.timezone,
   });
-  const outcome = await onStoredBasis(deps, asset, fetched); // as traded: later splits un-applied
+  const outcome = await onStoredBasis(deps, asset, fetched, started.actions); // as traded: later splits un-applied
   if (outcome.kind === 'not-found' && (await noteSuspectedDelisting(deps, asset, task, outcome.reason))) {
     const warnings = [`suspected delisted: ${outcome.reason}`];
     return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider);
   }
   if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
-  const listedOn = await noteAnswered(deps.sql, asset.id, {
-    firstSession: outcome.firstSession,
-    earliestBar: outcome.bars[0]?.sessionDate,
-  });
+  const told = { firstSession: outcome.firstSession, earliestBar: outcome.bars[0]?.sessionDate };
+  const { listedOn, changed } = listingAfterAnswer(asset, told, started.firstStored);
+  // Written with the bars, or alone when the task ends otherwise; not at all when nothing changes.
+  const noteListing = async (sql: Sql) => (changed ? noteAnswered(sql, asset.id, told) : undefined);
   const context = `${asset.provider} ${asset.providerSymbol} ${task.rangeStart}..${end}`;
   const empty = emptyAnswerFailure(
     { bars: outcome.bars, context },
     calendar.sessionsBetween(task.rangeStart, end),
     listedOn ?? undefined,
   );
-  if (empty) return handleFailure(deps, task, empty, receiveCount, asset.provider);
+  if (empty) {
+    await noteListing(deps.sql);
+    return handleFailure(deps, task, empty, receiveCount, asset.provider);
+  }
 
   const report = validateBars({
     bars: outcome.bars,
     expectedSessions: listedSessions(calendar, { ...asset, listedOn }, task.rangeStart, end),
-    previous: await barBefore(deps.sql, asset.id, task.rangeStart),
+    previous: started.barBefore,
     splitDates: new Set(outcome.splits.map((s) => s.sessionDate)),
     isSession: (date) => calendar.isSession(date),
   });
@@ -121,8 +124,9 @@ async function ingestTaskNow(
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
   deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
   const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
-  const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
-  if (rebased.retry)
+  const rebased = await checkRebase(deps, asset, task, bars, outcome.splits, started.storedCloses);
+  if (rebased.retry) {
+    await noteListing(deps.sql);
     return handleFailure(
       deps,
       task,
@@ -130,24 +134,24 @@ async function ingestTaskNow(
       receiveCount,
       asset.provider,
     );
+  }
   const findings = withoutRebaseArtifacts(flags, rebased, bars);
-  let finished: Awaited<ReturnType<typeof finishTask>>;
   let revised = 0;
   try {
-    finished = await inTransaction(deps.sql, async (tx) => {
-      const stored = await storeBars(tx, { asset, task, bars, rebase: rebased.rebase });
+    await inTransaction(deps.sql, async (tx) => {
+      // Sent together, in this order (postgres.js pipelines a transaction's queries). Ending the task
+      // locks its own row only, so no other task's transaction waits for this one's commit.
+      const [ended, , stored] = await Promise.all([
+        endTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings }),
+        noteListing(tx),
+        storeBars(tx, { asset, task, bars, rebase: rebased.rebase }),
+      ]);
       revised = stored.updated + stored.restated;
-      await clearResolvedFlags(
-        tx,
-        asset.id,
-        bars.map((b) => b.sessionDate),
-      );
-      await recordQualityFlags(tx, findings);
-      const ended = await finishTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings });
+      const dates = bars.map((b) => b.sessionDate);
+      await Promise.all([clearResolvedFlags(tx, asset.id, dates), recordQualityFlags(tx, findings)]);
       // Another delivery of this message ended the task meanwhile: its outcome stands, so these bars
       // are rolled back with the rest rather than stored under a task that says otherwise.
       if (!ended) throw new TaskAlreadyEnded();
-      return ended;
     });
   } catch (error) {
     if (!(error instanceof TaskAlreadyEnded)) throw error;
@@ -156,7 +160,7 @@ async function ingestTaskNow(
   }
   deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
   if (revised > 0) deps.metrics.add('BarsRevised', revised, { Provider: asset.provider });
-  await afterTaskFinished(deps, finished);
+  await announceJob(deps, task.jobId); // after the commit: see settleJobs
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
 
@@ -188,15 +192,15 @@ async function handleFailure(
 async function finish(
   deps: PipelineDeps,
   task: JobTask,
-  outcome: Parameters<typeof finishTask>[2],
+  outcome: Parameters<typeof endTask>[2],
   provider: string,
 ): Promise<IngestResult> {
-  const finished = await finishTask(deps.sql, task.id, outcome);
+  const ended = await endTask(deps.sql, task.id, outcome);
   if (outcome.status === 'failed') {
     deps.metrics.add('TasksFailed', 1, { Provider: provider });
     deps.log.warn('task failed', { taskId: task.id, jobId: task.jobId, error: outcome.error });
   }
-  await afterTaskFinished(deps, finished);
+  if (ended) await announceJob(deps, task.jobId);
   return { kind: 'done', taskId: task.id, status: outcome.status, rows: outcome.rowsUpserted };
 }
 

@@ -19,6 +19,25 @@ export function listedSessions(
 }
 
 /**
+ * What noteAnswered stores and returns after an answer, worked out without asking: the listing date the
+ * provider told (never after `earliestBar` nor after `firstStored`, the asset's first stored session),
+ * else the one stored. `changed` says whether noteAnswered has anything to write (a new listing date, or
+ * a delisting suspicion to lift); when not, it need not run.
+ */
+export function listingAfterAnswer(
+  asset: Pick<Asset, 'listedOn' | 'delistingSuspectedAt'>,
+  told: { firstSession?: IsoDate; earliestBar?: IsoDate },
+  firstStored: IsoDate | null,
+): { listedOn: IsoDate | null; changed: boolean } {
+  let listedOn = asset.listedOn;
+  if (told.firstSession !== undefined) {
+    const candidates = [told.firstSession, told.earliestBar, firstStored ?? undefined];
+    listedOn = candidates.filter((d): d is IsoDate => d !== undefined).sort()[0] as IsoDate;
+  }
+  return { listedOn, changed: listedOn !== asset.listedOn || asset.delistingSuspectedAt !== null };
+}
+
+/**
  * A provider calling a long-known symbol (one with stored bars) unknown - Yahoo's "No data found,
  * symbol may be delisted" - is most likely a delisting, not a failure to retry every day: the asset is
  * marked (freshness reports it apart from the stale ones), a suspected_delisted flag is recorded on its

@@ -1,8 +1,9 @@
 import type { Asset } from '#shared/db/assets.ts';
 import type { Sql } from '#shared/db/client.ts';
-import { restateBars, storedCloses } from '#shared/db/price-revisions.ts';
+import { restateBars } from '#shared/db/price-revisions.ts';
 import { type UpsertResult, upsertDailyBars } from '#shared/db/prices.ts';
 import type { QualityFlag } from '#shared/db/quality-flags.ts';
+import type { StoredClose } from '#shared/db/task-start.ts';
 import type { DailyBar } from '#shared/domain/daily-bar.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import { detectRebase, type KnownSplit, type Rebase } from '#shared/validation/detect-rebase.ts';
@@ -24,7 +25,8 @@ export interface RebaseCheck {
  * no known split explains? If so: a `rebased` flag, a log line and a metric, and the asset's corporate
  * actions are refreshed. If that reveals a split this fetch did not know, the bars were converted on a
  * wrong basis: `retry` says so and nothing is flagged. Otherwise storeBars restates the history.
- * `known` are the splits known for the asset (today the provider's events in the fetched range).
+ * `known` are the splits known for the asset (today the provider's events in the fetched range);
+ * `stored` the asset's stored closes of its provider over (at least) the bars' dates, oldest first.
  */
 export async function checkRebase(
   deps: PipelineDeps,
@@ -32,17 +34,15 @@ export async function checkRebase(
   task: JobTask,
   bars: readonly DailyBar[],
   known: readonly KnownSplit[],
+  stored: readonly StoredClose[],
 ): Promise<RebaseCheck> {
   const first = bars[0];
   const last = bars.at(-1);
   if (!first || !last) return { rebase: null, flags: [] };
-  const stored = await storedCloses(deps.sql, {
-    assetId: asset.id,
-    source: asset.provider,
-    start: first.sessionDate,
-    end: last.sessionDate,
-  });
-  const rebase = detectRebase(stored, bars, known);
+  const inRange = stored.filter(
+    (s) => s.sessionDate >= first.sessionDate && s.sessionDate <= last.sessionDate,
+  );
+  const rebase = detectRebase(inRange, bars, known);
   if (!rebase) return { rebase: null, flags: [] };
   const ratio = `${rebase.numerator}:${rebase.denominator}`;
   deps.log.warn('history re-based', { taskId: task.id, jobId: task.jobId, symbol: asset.symbol, ...rebase });

@@ -115,7 +115,7 @@ describe.skipIf(chromiumPath === undefined)(
       const stored = await fx.db.sql<Record<string, string>[]>`
         SELECT id::text, kind, status, (tasks_succeeded + tasks_failed) || ' / ' || tasks_total AS done,
                tasks_failed::text AS failed, rows_upserted::text AS rows
-        FROM job_runs ORDER BY id DESC`;
+        FROM job_progress ORDER BY id DESC`;
 
       // Act
       await page.goto(`${fx.console.url}#job=${failed}`);
@@ -159,7 +159,7 @@ describe.skipIf(chromiumPath === undefined)(
         let jobId = 0;
         const midRun = await eventually(async () => {
           const [job] = await fx.db.sql<{ id: number; done: number }[]>`
-            SELECT id, tasks_succeeded + tasks_failed AS done FROM job_runs WHERE id > ${before?.id ?? 0}`;
+            SELECT id, tasks_succeeded + tasks_failed AS done FROM job_progress WHERE id > ${before?.id ?? 0}`;
           jobId = job?.id ?? 0;
           return job?.done === 1 && gate.held >= 1;
         }, WAIT_MS);
