@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { boundedNumber, boundedRecord, epochSeconds, MAX_SERIES, providerText } from '../bounds.ts';
 import { parseJson } from '../outcomes.ts';
+import { fastBoundedSeries, fastEpochSecondsSeries } from '../series.ts';
 
 /*
  * The v8 chart response, as lenient as Yahoo is: price arrays hold nulls, an empty range has no
@@ -10,15 +11,8 @@ import { parseJson } from '../outcomes.ts';
  * RangeError, a megabyte string in a task error, or an escape sequence in a terminal.
  */
 
-const series = z.array(boundedNumber.nullable()).max(MAX_SERIES);
-
-const quoteSchema = z.object({
-  open: series.optional(),
-  high: series.optional(),
-  low: series.optional(),
-  close: series.optional(),
-  volume: series.optional(),
-});
+const strictSeries = z.array(boundedNumber.nullable()).max(MAX_SERIES);
+const strictTimestamps = z.array(epochSeconds).max(MAX_SERIES);
 
 const dividendSchema = z.object({ amount: boundedNumber, date: epochSeconds });
 const splitSchema = z.object({
@@ -27,42 +21,66 @@ const splitSchema = z.object({
   denominator: boundedNumber.positive(),
 });
 
-export const chartResultSchema = z.object({
-  meta: z.object({
-    symbol: z.string().max(32),
-    // The longest IANA name is 32 characters (America/Argentina/ComodRivadavia).
-    exchangeTimezoneName: z.string().max(64).optional(),
-    dataGranularity: z.string().max(8).optional(),
-    /** The first session's open, epoch seconds; null or absent for some instruments. */
-    firstTradeDate: z.number().int().nullable().optional(),
-  }),
-  timestamp: z.array(epochSeconds).max(MAX_SERIES).optional(),
-  events: z
-    .object({
-      dividends: boundedRecord(dividendSchema).optional(),
-      splits: boundedRecord(splitSchema).optional(),
-    })
-    .optional(),
-  indicators: z.object({
-    quote: z.array(quoteSchema).min(1).max(4),
-    adjclose: z
-      .array(z.object({ adjclose: series.optional() }))
-      .max(4)
-      .optional(),
-  }),
-});
-
-export type ChartResult = z.infer<typeof chartResultSchema>;
-
 /** Yahoo's own words, kept (cleaned and cut) because they are the reason a person reads. */
 export const chartErrorSchema = z.object({ code: providerText(64), description: providerText(300) });
 
-export const chartResponseSchema = z.object({
-  chart: z.object({
-    result: z.array(chartResultSchema).max(4).nullable(),
-    error: chartErrorSchema.nullable(),
-  }),
-});
+/** The response schema around the given schemas of its long arrays (see series.ts for why two). */
+function chartResponse(series: z.ZodType<(number | null)[]>, timestamps: z.ZodType<number[]>) {
+  const quoteSchema = z.object({
+    open: series.optional(),
+    high: series.optional(),
+    low: series.optional(),
+    close: series.optional(),
+    volume: series.optional(),
+  });
+  const resultSchema = z.object({
+    meta: z.object({
+      symbol: z.string().max(32),
+      // The longest IANA name is 32 characters (America/Argentina/ComodRivadavia).
+      exchangeTimezoneName: z.string().max(64).optional(),
+      dataGranularity: z.string().max(8).optional(),
+      /** The first session's open, epoch seconds; null or absent for some instruments. */
+      firstTradeDate: z.number().int().nullable().optional(),
+    }),
+    timestamp: timestamps.optional(),
+    events: z
+      .object({
+        dividends: boundedRecord(dividendSchema).optional(),
+        splits: boundedRecord(splitSchema).optional(),
+      })
+      .optional(),
+    indicators: z.object({
+      quote: z.array(quoteSchema).min(1).max(4),
+      adjclose: z
+        .array(z.object({ adjclose: series.optional() }))
+        .max(4)
+        .optional(),
+    }),
+  });
+  return z.object({
+    chart: z.object({
+      result: z.array(resultSchema).max(4).nullable(),
+      error: chartErrorSchema.nullable(),
+    }),
+  });
+}
+
+/** Element by element: slow on long arrays, but its issues name the element at fault. */
+export const chartResponseSchema = chartResponse(strictSeries, strictTimestamps);
+/** The same acceptance, each long array checked in one loop (series.ts). */
+const fastChartResponseSchema = chartResponse(fastBoundedSeries, fastEpochSecondsSeries);
+
+export type ChartResponse = z.infer<typeof chartResponseSchema>;
+export type ChartResult = NonNullable<ChartResponse['chart']['result']>[number];
+
+/**
+ * Parses a chart response: the fast schema first, and only when it rejects the strict one, so a bad
+ * body is reported with exactly the strict schema's issues (paths to the element at fault).
+ */
+export function parseChartResponse(json: unknown): z.ZodSafeParseResult<ChartResponse> {
+  const fast = fastChartResponseSchema.safeParse(json);
+  return fast.success ? fast : chartResponseSchema.safeParse(json);
+}
 
 const errorBodySchema = z.object({ chart: z.object({ error: chartErrorSchema }) });
 
