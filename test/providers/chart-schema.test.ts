@@ -71,11 +71,13 @@ const brokenBody = fc
     const result = body.chart.result[0] as Record<string, unknown> & {
       indicators: { quote: Record<string, unknown>[]; adjclose?: { adjclose: unknown }[] };
     };
+    if (name === 'adjclose' && result.indicators.adjclose === undefined)
+      result.indicators.adjclose = [{ adjclose: [] }];
     const holder: Record<string, unknown> =
       name === 'timestamp'
         ? result
         : name === 'adjclose'
-          ? ((result.indicators.adjclose ??= [{ adjclose: [] }])[0] as Record<string, unknown>)
+          ? (result.indicators.adjclose?.[0] as Record<string, unknown>)
           : (result.indicators.quote[0] as Record<string, unknown>);
     const series = Array.isArray(holder[name]) ? [...(holder[name] as unknown[])] : [];
     if (whole) holder[name] = value;
