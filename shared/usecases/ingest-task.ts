@@ -5,6 +5,7 @@ import { barBefore } from '#shared/db/coverage.ts';
 import { finishTask, noteTaskRetry, startTask } from '#shared/db/jobs.ts';
 import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
+import { asDailyBars } from '#shared/domain/daily-bar.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
@@ -120,7 +121,7 @@ async function ingestTaskNow(
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
   deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
-  const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
+  const bars = asDailyBars(report.accepted, asset.id, asset.provider);
   const rebased = await checkRebase(deps, asset, task, bars, outcome.splits);
   if (rebased.retry)
     return handleFailure(
