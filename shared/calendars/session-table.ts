@@ -43,6 +43,8 @@ export class RuleBasedCalendar implements ExchangeCalendar {
   readonly lastDate: IsoDate;
   readonly publicationLagMs: number;
   #sessions: IsoDate[] | undefined;
+  /** The same sessions for isSession, which validation asks once per fetched bar. */
+  #sessionSet: Set<IsoDate> | undefined;
   /** Close instants by session index, filled on demand (NaN = not yet computed): Intl is slow. */
   #closesMs: Float64Array | undefined;
   #horizonMs: number | undefined;
@@ -58,7 +60,8 @@ export class RuleBasedCalendar implements ExchangeCalendar {
   /** Whether the date is a session. Throws CalendarRangeError outside [firstDate, lastDate]. */
   isSession(date: IsoDate): boolean {
     this.assertInRange(date);
-    return this.sessions[this.firstIndexAtOrAfter(date)] === date;
+    this.#sessionSet ??= new Set(this.sessions);
+    return this.#sessionSet.has(date);
   }
 
   /** Sessions in [start, end], ascending; empty when end is before start. Throws CalendarRangeError. */

@@ -10,6 +10,7 @@ import {
   type RevisionContext,
   revisionParameters,
 } from './price-revisions.ts';
+import { priceText } from './price-text.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -137,11 +138,11 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
       bars.map((b) => b.sessionDate),
       bars.map((b) => b.source),
       // Prices travel as text: a float8 parameter cast to numeric would keep only 15 significant digits.
-      bars.map((b) => String(b.open)),
-      bars.map((b) => String(b.high)),
-      bars.map((b) => String(b.low)),
-      bars.map((b) => String(b.close)),
-      bars.map((b) => (b.adjClose === null ? null : String(b.adjClose))),
+      bars.map((b) => priceText(b.open)),
+      bars.map((b) => priceText(b.high)),
+      bars.map((b) => priceText(b.low)),
+      bars.map((b) => priceText(b.close)),
+      bars.map((b) => (b.adjClose === null ? null : priceText(b.adjClose))),
       bars.map((b) => String(b.volume)),
       ...revisionParameters(context),
     ] as never[],
@@ -259,8 +260,8 @@ function* copyText(bars: DailyBar[]): Generator<string> {
     let block = '';
     for (let j = i; j < Math.min(i + BLOCK, bars.length); j++) {
       const b = bars[j] as DailyBar;
-      block += `${b.assetId}\t${b.sessionDate}\t${b.source}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${
-        b.adjClose ?? '\\N'
+      block += `${b.assetId}\t${b.sessionDate}\t${b.source}\t${priceText(b.open)}\t${priceText(b.high)}\t${priceText(b.low)}\t${priceText(b.close)}\t${
+        b.adjClose === null ? '\\N' : priceText(b.adjClose)
       }\t${b.volume}\n`;
     }
     yield block;

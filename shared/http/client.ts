@@ -81,13 +81,14 @@ export function createHttpClient(
 
   function classify(response: Response, body: string): Attempt {
     const { status } = response;
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), clock.now());
-    const tooLong = retryAfterMs !== null && retryAfterMs > policy.maxRetryAfterMs;
-    const reason = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${excerpt(body)}`;
     if (status >= 200 && status < 300) {
       return { settled: { kind: 'ok', status, headers: response.headers, body } };
     }
     if (status === 404) return { settled: { kind: 'not-found', body } };
+    // Only for a failure: cleaning an excerpt of every 200 body is work no one reads.
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), clock.now());
+    const tooLong = retryAfterMs !== null && retryAfterMs > policy.maxRetryAfterMs;
+    const reason = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${excerpt(body)}`;
     if (status === 418 || status === 429) {
       const fallback = status === 418 ? policy.blockedRetryAfterMs : policy.defaultRetryAfterMs;
       const limited: Failure = { kind: 'rate-limited', retryAfterMs: retryAfterMs ?? fallback, reason };

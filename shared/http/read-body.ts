@@ -25,8 +25,7 @@ export async function readCappedBody(response: Response, maxBytes: number): Prom
   }
   if (response.body === null) return { ok: true, body: '' };
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
+  const chunks: Uint8Array[] = [];
   let bytes = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -36,10 +35,11 @@ export async function readCappedBody(response: Response, maxBytes: number): Prom
       await reader.cancel().catch(() => undefined);
       return tooLarge(`more than ${bytes} bytes sent`);
     }
-    parts.push(decoder.decode(value, { stream: true }));
+    chunks.push(value);
   }
-  parts.push(decoder.decode());
-  return { ok: true, body: parts.join('') };
+  // One decode of the whole body (as a streaming decode of its chunks would give): one flat string
+  // for JSON.parse, not a rope of a string per chunk.
+  return { ok: true, body: new TextDecoder().decode(Buffer.concat(chunks, bytes)) };
 }
 
 function mib(bytes: number): string {

@@ -4,6 +4,7 @@ import { endTask, noteTaskRetry } from '#shared/db/jobs.ts';
 import { noteAnswered } from '#shared/db/listing.ts';
 import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
 import { startIngest } from '#shared/db/task-start.ts';
+import { asDailyBars } from '#shared/domain/daily-bar.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { FetchOutcome } from '#shared/providers/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
@@ -123,7 +124,7 @@ async function ingestTaskNow(
   const warnings = describe(report, outcome.droppedNullBars);
   deps.metrics.add('BarsRejected', report.rejected.length, { Provider: asset.provider });
   deps.metrics.add('ClosedDayBars', report.closedDayBars.length, { Provider: asset.provider });
-  const bars = report.accepted.map((b) => ({ ...b, assetId: asset.id, source: asset.provider }));
+  const bars = asDailyBars(report.accepted, asset.id, asset.provider);
   const rebased = await checkRebase(deps, asset, task, bars, outcome.splits, started.storedCloses);
   if (rebased.retry) {
     await noteListing(deps.sql);

@@ -53,6 +53,7 @@ export function detectRebase(
   fetched: readonly SessionClose[],
   known: readonly KnownSplit[] = [],
 ): Rebase | null {
+  if (stored.length === 0) return null; // new history: nothing to be on another basis than
   const storedBy = new Map(stored.map((b) => [b.sessionDate, b.close]));
   const pairs = [...fetched]
     .filter((b) => storedBy.has(b.sessionDate))

@@ -70,6 +70,31 @@ export function validateBars(input: ValidationInput): ValidationReport {
 
 /** Why a bar cannot be stored, or undefined when it is sane. */
 export function ohlcProblem(bar: BarValues): string | undefined {
+  // One chain of comparisons for the sane bar that nearly every call sees, without allocating; it holds
+  // exactly when no reason below applies (NaN fails every comparison, Infinity the `< Infinity` ones).
+  const { open, high, low, close, volume, adjClose } = bar;
+  const sane =
+    typeof open === 'number' &&
+    typeof high === 'number' &&
+    typeof low === 'number' &&
+    typeof close === 'number' &&
+    typeof volume === 'number' &&
+    low > 0 &&
+    low <= high &&
+    high < Number.POSITIVE_INFINITY &&
+    open >= low &&
+    open <= high &&
+    close >= low &&
+    close <= high &&
+    volume >= 0 &&
+    volume < Number.POSITIVE_INFINITY &&
+    (adjClose === null ||
+      (typeof adjClose === 'number' && adjClose > 0 && adjClose < Number.POSITIVE_INFINITY));
+  return sane ? undefined : problemOf(bar);
+}
+
+/** The first reason a bar that is not sane cannot be stored. */
+function problemOf(bar: BarValues): string | undefined {
   const fields = { open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume };
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value !== 'number' || !Number.isFinite(value))
@@ -96,26 +121,41 @@ function largeMoves(
   splitDates: ReadonlySet<IsoDate>,
 ): LargeMove[] {
   const moves: LargeMove[] = [];
-  let prior = previous;
+  let priorSession = previous?.sessionDate;
+  let priorClose = previous?.close ?? 0;
   for (const bar of bars) {
-    if (prior && !splitDates.has(bar.sessionDate)) {
-      const change = bar.close / prior.close - 1;
+    if (priorSession !== undefined && !splitDates.has(bar.sessionDate)) {
+      const change = bar.close / priorClose - 1;
       if (Math.abs(change) > LARGE_MOVE) {
         moves.push({
           sessionDate: bar.sessionDate,
-          previousSession: prior.sessionDate,
-          previousClose: prior.close,
+          previousSession: priorSession,
+          previousClose: priorClose,
           close: bar.close,
           change,
         });
       }
     }
-    prior = { sessionDate: bar.sessionDate, close: bar.close };
+    priorSession = bar.sessionDate;
+    priorClose = bar.close;
   }
   return moves;
 }
 
+/** The expected sessions without a bar: one walk of both lists when both ascend, as they do from ingest. */
 function missingSessions(expected: readonly IsoDate[], bars: readonly BarValues[]): IsoDate[] {
+  const missing: IsoDate[] = [];
+  let b = 0;
+  for (let e = 0; e < expected.length; e++) {
+    const session = expected[e] as IsoDate;
+    if (e > 0 && session <= (expected[e - 1] as IsoDate)) return missingByLookup(expected, bars);
+    while (b < bars.length && (bars[b] as BarValues).sessionDate < session) b++;
+    if (b >= bars.length || (bars[b] as BarValues).sessionDate !== session) missing.push(session);
+  }
+  return missing;
+}
+
+function missingByLookup(expected: readonly IsoDate[], bars: readonly BarValues[]): IsoDate[] {
   const present = new Set(bars.map((b) => b.sessionDate));
   return expected.filter((d) => !present.has(d));
 }

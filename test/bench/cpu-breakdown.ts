@@ -16,7 +16,7 @@ interface ProfileNode {
 const RULES: [RegExp, Phase][] = [
   [/shared\/providers\/|node_modules\/zod\//, 'parse'],
   [/shared\/validation\/|shared\/calendars\//, 'validate'],
-  [/shared\/db\/prices\.ts|shared\/usecases\/rebase\.ts/, 'write'],
+  [/shared\/db\/price(s|-text)\.ts|shared\/usecases\/rebase\.ts/, 'write'],
   [/shared\/(db|usecases|queue|local)\//, 'bookkeeping'],
   [/node_modules\/postgres\//, 'driver'],
   // Not node:net or streams: a socket write belongs to whoever wrote, undici or postgres.js.

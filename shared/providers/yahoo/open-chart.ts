@@ -2,7 +2,7 @@ import { summariseIssues } from '#shared/http/errors.ts';
 import { localDateAt } from '../dates.ts';
 import { parseJson } from '../outcomes.ts';
 import type { FetchOutcome } from '../types.ts';
-import { type ChartResult, chartResponseSchema } from './chart-schema.ts';
+import { type ChartResult, parseChartResponse } from './chart-schema.ts';
 
 /** A chart body that could not be opened: what every reader of it returns. */
 export type ChartFailure = Exclude<FetchOutcome, { kind: 'ok' }>;
@@ -18,7 +18,7 @@ export function openChart(
 ): { kind: 'chart'; chart: ChartResult; zone: string } | ChartFailure {
   const json = parseJson(body);
   if (!json.ok) return invalid(`body is not JSON (${json.error}; ${body.length} bytes)`);
-  const parsed = chartResponseSchema.safeParse(json.value);
+  const parsed = parseChartResponse(json.value);
   if (!parsed.success) return invalid(`unexpected chart shape: ${summariseIssues(parsed.error)}`);
   const { result, error } = parsed.data.chart;
   if (error !== null) {

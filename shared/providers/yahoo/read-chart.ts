@@ -38,30 +38,7 @@ function read(body: string, range: ChartRange, requests: number): FetchOutcome {
 
 function collect(chart: ChartResult, zone: string, range: ChartRange, requests: number): FetchOutcome {
   const inRange = (date: IsoDate) => date >= range.start && date <= range.end;
-  const quote = chart.indicators.quote[0] ?? {};
-  const adjclose = chart.indicators.adjclose?.[0]?.adjclose;
-  // Keyed by date, last one winning: during a session Yahoo may list the live bar a second time.
-  const bars = new Map<IsoDate, ProviderBar>();
-  let droppedNullBars = 0;
-  (chart.timestamp ?? []).forEach((timestamp, i) => {
-    const sessionDate = localDateAt(timestamp, zone);
-    if (!inRange(sessionDate)) return;
-    const at = (series: (number | null)[] | undefined) => series?.[i] ?? Number.NaN;
-    const prices = [quote.open?.[i], quote.high?.[i], quote.low?.[i], quote.close?.[i]];
-    if (prices.every((p) => p === null || p === undefined)) {
-      droppedNullBars++; // Yahoo keeps a timestamp for days it has no data for
-      return;
-    }
-    bars.set(sessionDate, {
-      sessionDate,
-      open: at(quote.open),
-      high: at(quote.high),
-      low: at(quote.low),
-      close: at(quote.close),
-      adjClose: adjclose?.[i] ?? null,
-      volume: at(quote.volume),
-    });
-  });
+  const { bars, droppedNullBars } = barsOf(chart, zone, range);
   const dated = <T extends { date: number }>(events: Record<string, T> | undefined) =>
     Object.values(events ?? {})
       .map((event) => ({ event, sessionDate: localDateAt(event.date, zone) }))
@@ -69,7 +46,7 @@ function collect(chart: ChartResult, zone: string, range: ChartRange, requests: 
       .sort((a, b) => a.sessionDate.localeCompare(b.sessionDate));
   return {
     kind: 'ok',
-    bars: [...bars.values()].sort((a, b) => a.sessionDate.localeCompare(b.sessionDate)),
+    bars,
     splits: dated(chart.events?.splits).map(({ event, sessionDate }) => ({
       sessionDate,
       numerator: event.numerator,
@@ -83,6 +60,50 @@ function collect(chart: ChartResult, zone: string, range: ChartRange, requests: 
     requests,
     ...firstSessionOf(chart, zone),
   };
+}
+
+/**
+ * The bars of the chart's series dated in `range`, ascending. A plain loop without a closure or an
+ * array per bar: it runs for every one of thousands of timestamps.
+ */
+function barsOf(chart: ChartResult, zone: string, range: ChartRange) {
+  const { open, high, low, close, volume } = chart.indicators.quote[0] ?? {};
+  const adjclose = chart.indicators.adjclose?.[0]?.adjclose;
+  const timestamps = chart.timestamp ?? [];
+  const bars: ProviderBar[] = [];
+  let droppedNullBars = 0;
+  let ascending = true;
+  for (let i = 0; i < timestamps.length; i++) {
+    const sessionDate = localDateAt(timestamps[i] as number, zone);
+    if (sessionDate < range.start || sessionDate > range.end) continue;
+    const o = open?.[i] ?? null;
+    const h = high?.[i] ?? null;
+    const l = low?.[i] ?? null;
+    const c = close?.[i] ?? null;
+    if (o === null && h === null && l === null && c === null) {
+      droppedNullBars++; // Yahoo keeps a timestamp for days it has no data for
+      continue;
+    }
+    const previous = bars.at(-1);
+    if (previous !== undefined && previous.sessionDate >= sessionDate) ascending = false;
+    bars.push({
+      sessionDate,
+      open: o ?? Number.NaN,
+      high: h ?? Number.NaN,
+      low: l ?? Number.NaN,
+      close: c ?? Number.NaN,
+      adjClose: adjclose?.[i] ?? null,
+      volume: volume?.[i] ?? Number.NaN,
+    });
+  }
+  return { bars: ascending ? bars : lastPerDate(bars), droppedNullBars };
+}
+
+/** One bar per date, the last listed winning (during a session Yahoo may list the live bar twice), ascending. */
+function lastPerDate(bars: ProviderBar[]): ProviderBar[] {
+  const byDate = new Map<IsoDate, ProviderBar>();
+  for (const bar of bars) byDate.set(bar.sessionDate, bar);
+  return [...byDate.values()].sort((a, b) => (a.sessionDate < b.sessionDate ? -1 : 1));
 }
 
 /** Yahoo's first session for the symbol, from meta.firstTradeDate (the open of that session). */
