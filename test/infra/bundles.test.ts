@@ -75,6 +75,12 @@ describe('function bundles', () => {
     ).toEqual([]);
   });
 
+  it.each(HANDLER_NAMES)('%s signs with plain SigV4, without the SDK SigV4a signer', (name) => {
+    const withBus = packageNamesOf(name).includes('@aws-sdk/client-eventbridge');
+    expect(inputsOf(name).includes('shared/aws/lambda-sigv4.ts')).toBe(withBus);
+    expect(packageNamesOf(name)).not.toContain('@aws-sdk/signature-v4-multi-region');
+  });
+
   it('give the SQS client only to the functions that send to the ingest queue', () => {
     const withSqs = HANDLER_NAMES.filter((name) => packageNamesOf(name).includes('@aws-sdk/client-sqs'));
     expect(withSqs).toEqual(['collect', 'backfill', 'ingest', 'freshness']);
