@@ -94,6 +94,11 @@ describe('function bundles', () => {
     expect(manifests.filter(([, input]) => input.bytesInOutput > 40)).toEqual([]);
   });
 
+  it.each(HANDLER_NAMES)("%s hashes with node:crypto, without the SDK's checksum module", (name) => {
+    expect(inputsOf(name)).toContain('shared/aws/lambda-checksum.ts');
+    expect(inputsOf(name).filter((p) => p.includes('@smithy/core/dist-es/submodules/checksum/'))).toEqual([]);
+  });
+
   it('give the SQS client only to the functions that send to the ingest queue', () => {
     const withSqs = HANDLER_NAMES.filter((name) => packageNamesOf(name).includes('@aws-sdk/client-sqs'));
     expect(withSqs).toEqual(['collect', 'backfill', 'ingest', 'freshness']);
