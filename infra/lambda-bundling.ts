@@ -39,6 +39,10 @@ export const LAMBDA_BUNDLING = {
     '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
     // No bundled SDK call streams events; the SDK loads this lazily (shared/aws/lambda-event-streams.ts).
     '@smithy/core/event-streams': './shared/aws/lambda-event-streams.ts',
+    // SigV4 only: SigV4a is for global endpoints, which no function uses (shared/aws/lambda-sigv4.ts).
+    '@aws-sdk/signature-v4-multi-region': './shared/aws/lambda-sigv4.ts',
+    // SHA-256 and MD5 from node:crypto, without the SDK's pure-JS fallbacks (shared/aws/lambda-checksum.ts).
+    '@smithy/core/checksum': './shared/aws/lambda-checksum.ts',
   },
 } as const;
 

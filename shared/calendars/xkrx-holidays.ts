@@ -10,7 +10,8 @@ import type { IsoDate } from '#shared/domain/daily-bar.ts';
  *      against ICU's `dangi` calendar). The days before and after Seollal and Chuseok are added
  *      by the rules in xkrx.ts.
  *   2. Add `closures` for every other day the market is shut that year, with the reason: substitute
- *      holidays (대체공휴일), elections, temporary holidays (임시공휴일), one-offs.
+ *      holidays (대체공휴일), elections, temporary holidays (임시공휴일), one-offs (a reason the
+ *      constants below name: the constant).
  *   3. Add `csat`, the college entrance exam (수능) day, when the Ministry of Education fixes it:
  *      the market opens and closes an hour late so as not to disturb the exam.
  * The calendar's lastDate follows the last year of `krxYears`. Weekends, the fixed-date holidays
@@ -20,6 +21,17 @@ import type { IsoDate } from '#shared/domain/daily-bar.ts';
  * 2027-2030 are derived from the lunar calendar and the substitute-holiday law; elections there are
  * the statutory dates (Public Official Election Act art. 34) until the election commission confirms.
  */
+
+// The reasons most years repeat, named once: a minified bundle keeps every string literal as written.
+export const YEAR_END = 'year-end closure';
+const PRESIDENTIAL_ELECTION = 'presidential election';
+const ASSEMBLY_ELECTION = 'National Assembly election';
+const LOCAL_ELECTIONS = 'local elections';
+const TEMPORARY_HOLIDAY = 'temporary holiday';
+const NOT_GIVEN = 'closure in the KRX record (reason not given)';
+const SEOLLAL_ON_SUNDAY = 'substitute: Seollal on a Sunday';
+const CHUSEOK_ON_SUNDAY = 'substitute: Chuseok on a Sunday';
+const CHILDRENS_DAY_ON_SUNDAY = "substitute: Children's Day on a Sunday";
 
 /** A holiday on the same solar date every year it applies (inclusive year bounds). */
 export interface KrxFixedHoliday {
@@ -66,9 +78,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1990-05-02',
     chuseok: '1990-10-03',
     closures: {
-      '1990-12-27': 'year-end closure',
-      '1990-12-28': 'year-end closure',
-      '1990-12-31': 'year-end closure',
+      '1990-12-27': YEAR_END,
+      '1990-12-28': YEAR_END,
+      '1990-12-31': YEAR_END,
     },
   },
   1991: {
@@ -78,9 +90,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     closures: {
       '1991-03-26': 'local council elections',
       '1991-06-20': 'provincial council elections',
-      '1991-12-27': 'year-end closure',
-      '1991-12-30': 'year-end closure',
-      '1991-12-31': 'year-end closure',
+      '1991-12-27': YEAR_END,
+      '1991-12-30': YEAR_END,
+      '1991-12-31': YEAR_END,
     },
   },
   1992: {
@@ -88,12 +100,12 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1992-05-10',
     chuseok: '1992-09-11',
     closures: {
-      '1992-03-24': 'National Assembly election',
-      '1992-12-18': 'presidential election',
-      '1992-12-28': 'year-end closure',
-      '1992-12-29': 'year-end closure',
-      '1992-12-30': 'year-end closure',
-      '1992-12-31': 'year-end closure',
+      '1992-03-24': ASSEMBLY_ELECTION,
+      '1992-12-18': PRESIDENTIAL_ELECTION,
+      '1992-12-28': YEAR_END,
+      '1992-12-29': YEAR_END,
+      '1992-12-30': YEAR_END,
+      '1992-12-31': YEAR_END,
     },
   },
   1993: {
@@ -101,10 +113,10 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1993-05-28',
     chuseok: '1993-09-30',
     closures: {
-      '1993-07-07': 'closure in the KRX record (reason not given)',
-      '1993-12-29': 'year-end closure',
-      '1993-12-30': 'year-end closure',
-      '1993-12-31': 'year-end closure',
+      '1993-07-07': NOT_GIVEN,
+      '1993-12-29': YEAR_END,
+      '1993-12-30': YEAR_END,
+      '1993-12-31': YEAR_END,
     },
     // The first CSAT year held the exam twice.
     csat: ['1993-08-20', '1993-11-16'],
@@ -115,11 +127,11 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     chuseok: '1994-09-20',
     closures: {
       '1994-01-03': 'start-of-year closure',
-      '1994-02-14': 'closure in the KRX record (reason not given)',
-      '1994-05-20': 'closure in the KRX record (reason not given)',
-      '1994-12-29': 'year-end closure',
-      '1994-12-30': 'year-end closure',
-      '1994-12-31': 'year-end closure',
+      '1994-02-14': NOT_GIVEN,
+      '1994-05-20': NOT_GIVEN,
+      '1994-12-29': YEAR_END,
+      '1994-12-30': YEAR_END,
+      '1994-12-31': YEAR_END,
     },
     csat: ['1994-11-23'],
   },
@@ -128,8 +140,8 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1995-05-07',
     chuseok: '1995-09-09',
     closures: {
-      '1995-12-29': 'year-end closure',
-      '1995-12-30': 'year-end closure',
+      '1995-12-29': YEAR_END,
+      '1995-12-30': YEAR_END,
     },
     csat: ['1995-11-22'],
   },
@@ -138,8 +150,8 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1996-05-24',
     chuseok: '1996-09-27',
     closures: {
-      '1996-12-30': 'year-end closure',
-      '1996-12-31': 'year-end closure',
+      '1996-12-30': YEAR_END,
+      '1996-12-31': YEAR_END,
     },
     csat: ['1996-11-13'],
   },
@@ -148,10 +160,10 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1997-05-14',
     chuseok: '1997-09-16',
     closures: {
-      '1997-12-18': 'presidential election',
-      '1997-12-29': 'year-end closure',
-      '1997-12-30': 'year-end closure',
-      '1997-12-31': 'year-end closure',
+      '1997-12-18': PRESIDENTIAL_ELECTION,
+      '1997-12-29': YEAR_END,
+      '1997-12-30': YEAR_END,
+      '1997-12-31': YEAR_END,
     },
     csat: ['1997-11-19'],
   },
@@ -160,9 +172,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1998-05-03',
     chuseok: '1998-10-05',
     closures: {
-      '1998-12-29': 'year-end closure',
-      '1998-12-30': 'year-end closure',
-      '1998-12-31': 'year-end closure',
+      '1998-12-29': YEAR_END,
+      '1998-12-30': YEAR_END,
+      '1998-12-31': YEAR_END,
     },
     csat: ['1998-11-18'],
   },
@@ -171,9 +183,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '1999-05-22',
     chuseok: '1999-09-24',
     closures: {
-      '1999-12-29': 'year-end closure',
-      '1999-12-30': 'year-end closure',
-      '1999-12-31': 'year-end closure',
+      '1999-12-29': YEAR_END,
+      '1999-12-30': YEAR_END,
+      '1999-12-31': YEAR_END,
     },
     csat: ['1999-11-17'],
   },
@@ -183,10 +195,10 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     chuseok: '2000-09-12',
     closures: {
       '2000-01-03': 'start-of-year closure (Y2K)',
-      '2000-04-13': 'National Assembly election',
-      '2000-12-27': 'year-end closure',
-      '2000-12-28': 'year-end closure',
-      '2000-12-29': 'year-end closure',
+      '2000-04-13': ASSEMBLY_ELECTION,
+      '2000-12-27': YEAR_END,
+      '2000-12-28': YEAR_END,
+      '2000-12-29': YEAR_END,
     },
     csat: ['2000-11-15'],
   },
@@ -201,9 +213,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2002-05-19',
     chuseok: '2002-09-21',
     closures: {
-      '2002-06-13': 'local elections',
+      '2002-06-13': LOCAL_ELECTIONS,
       '2002-07-01': 'temporary holiday (World Cup)',
-      '2002-12-19': 'presidential election',
+      '2002-12-19': PRESIDENTIAL_ELECTION,
     },
     csat: ['2002-11-06'],
   },
@@ -218,7 +230,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2004-05-26',
     chuseok: '2004-09-28',
     closures: {
-      '2004-04-15': 'National Assembly election',
+      '2004-04-15': ASSEMBLY_ELECTION,
     },
     csat: ['2004-11-17'],
   },
@@ -233,7 +245,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2006-05-05',
     chuseok: '2006-10-06',
     closures: {
-      '2006-05-31': 'local elections',
+      '2006-05-31': LOCAL_ELECTIONS,
     },
     csat: ['2006-11-16'],
   },
@@ -242,7 +254,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2007-05-24',
     chuseok: '2007-09-25',
     closures: {
-      '2007-12-19': 'presidential election',
+      '2007-12-19': PRESIDENTIAL_ELECTION,
     },
     csat: ['2007-11-15'],
   },
@@ -251,7 +263,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2008-05-12',
     chuseok: '2008-09-14',
     closures: {
-      '2008-04-09': 'National Assembly election',
+      '2008-04-09': ASSEMBLY_ELECTION,
     },
     csat: ['2008-11-13'],
   },
@@ -266,7 +278,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2010-05-21',
     chuseok: '2010-09-22',
     closures: {
-      '2010-06-02': 'local elections',
+      '2010-06-02': LOCAL_ELECTIONS,
     },
     csat: ['2010-11-18'],
   },
@@ -281,8 +293,8 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2012-05-28',
     chuseok: '2012-09-30',
     closures: {
-      '2012-04-11': 'National Assembly election',
-      '2012-12-19': 'presidential election',
+      '2012-04-11': ASSEMBLY_ELECTION,
+      '2012-12-19': PRESIDENTIAL_ELECTION,
     },
     csat: ['2012-11-08'],
   },
@@ -297,8 +309,8 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2014-05-06',
     chuseok: '2014-09-08',
     closures: {
-      '2014-06-04': 'local elections',
-      '2014-09-10': 'substitute: Chuseok on a Sunday',
+      '2014-06-04': LOCAL_ELECTIONS,
+      '2014-09-10': CHUSEOK_ON_SUNDAY,
     },
     csat: ['2014-11-13'],
   },
@@ -308,7 +320,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     chuseok: '2015-09-27',
     closures: {
       '2015-08-14': 'temporary holiday (70th Liberation Day)',
-      '2015-09-29': 'substitute: Chuseok on a Sunday',
+      '2015-09-29': CHUSEOK_ON_SUNDAY,
     },
     csat: ['2015-11-12'],
   },
@@ -317,9 +329,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2016-05-14',
     chuseok: '2016-09-15',
     closures: {
-      '2016-02-10': 'substitute: Seollal on a Sunday',
-      '2016-04-13': 'National Assembly election',
-      '2016-05-06': 'temporary holiday',
+      '2016-02-10': SEOLLAL_ON_SUNDAY,
+      '2016-04-13': ASSEMBLY_ELECTION,
+      '2016-05-06': TEMPORARY_HOLIDAY,
     },
     csat: ['2016-11-17'],
   },
@@ -328,9 +340,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2017-05-03',
     chuseok: '2017-10-04',
     closures: {
-      '2017-01-30': 'substitute: Seollal on a Sunday',
-      '2017-05-09': 'presidential election',
-      '2017-10-02': 'temporary holiday',
+      '2017-01-30': SEOLLAL_ON_SUNDAY,
+      '2017-05-09': PRESIDENTIAL_ELECTION,
+      '2017-10-02': TEMPORARY_HOLIDAY,
       '2017-10-06': 'substitute: Chuseok on National Foundation Day',
     },
     // The exam was postponed by a week after the Pohang earthquake; the answer key has late hours on both days.
@@ -342,8 +354,8 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     chuseok: '2018-09-24',
     closures: {
       '2018-05-07': "substitute: Children's Day on a Saturday",
-      '2018-06-13': 'local elections',
-      '2018-09-26': 'substitute: Chuseok on a Sunday',
+      '2018-06-13': LOCAL_ELECTIONS,
+      '2018-09-26': CHUSEOK_ON_SUNDAY,
     },
     csat: ['2018-11-15'],
   },
@@ -352,7 +364,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2019-05-12',
     chuseok: '2019-09-13',
     closures: {
-      '2019-05-06': "substitute: Children's Day on a Sunday",
+      '2019-05-06': CHILDRENS_DAY_ON_SUNDAY,
     },
     csat: ['2019-11-14'],
   },
@@ -361,9 +373,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2020-04-30',
     chuseok: '2020-10-01',
     closures: {
-      '2020-01-27': 'substitute: Seollal on a Sunday',
-      '2020-04-15': 'National Assembly election',
-      '2020-08-17': 'temporary holiday',
+      '2020-01-27': SEOLLAL_ON_SUNDAY,
+      '2020-04-15': ASSEMBLY_ELECTION,
+      '2020-08-17': TEMPORARY_HOLIDAY,
     },
     csat: ['2020-12-03'],
   },
@@ -383,9 +395,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2022-05-08',
     chuseok: '2022-09-10',
     closures: {
-      '2022-03-09': 'presidential election',
-      '2022-06-01': 'local elections',
-      '2022-09-12': 'substitute: Chuseok on a Sunday',
+      '2022-03-09': PRESIDENTIAL_ELECTION,
+      '2022-06-01': LOCAL_ELECTIONS,
+      '2022-09-12': CHUSEOK_ON_SUNDAY,
       '2022-10-10': 'substitute: Hangul Day on a Sunday',
     },
     csat: ['2022-11-17'],
@@ -395,9 +407,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2023-05-27',
     chuseok: '2023-09-29',
     closures: {
-      '2023-01-24': 'substitute: Seollal on a Sunday',
+      '2023-01-24': SEOLLAL_ON_SUNDAY,
       '2023-05-29': "substitute: Buddha's Birthday on a Saturday",
-      '2023-10-02': 'temporary holiday',
+      '2023-10-02': TEMPORARY_HOLIDAY,
     },
     csat: ['2023-11-16'],
   },
@@ -406,9 +418,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2024-05-15',
     chuseok: '2024-09-17',
     closures: {
-      '2024-02-12': 'substitute: Seollal on a Sunday',
-      '2024-04-10': 'National Assembly election',
-      '2024-05-06': "substitute: Children's Day on a Sunday",
+      '2024-02-12': SEOLLAL_ON_SUNDAY,
+      '2024-04-10': ASSEMBLY_ELECTION,
+      '2024-05-06': CHILDRENS_DAY_ON_SUNDAY,
       '2024-10-01': 'temporary holiday (Armed Forces Day)',
     },
     csat: ['2024-11-14'],
@@ -418,11 +430,11 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2025-05-05',
     chuseok: '2025-10-06',
     closures: {
-      '2025-01-27': 'temporary holiday',
+      '2025-01-27': TEMPORARY_HOLIDAY,
       '2025-03-03': 'substitute: Independence Movement Day on a Saturday',
       '2025-05-06': "substitute: Children's Day on Buddha's Birthday",
-      '2025-06-03': 'presidential election',
-      '2025-10-08': 'substitute: Chuseok on a Sunday',
+      '2025-06-03': PRESIDENTIAL_ELECTION,
+      '2025-10-08': CHUSEOK_ON_SUNDAY,
     },
     csat: ['2025-11-13'],
   },
@@ -433,7 +445,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     closures: {
       '2026-03-02': 'substitute: Independence Movement Day on a Sunday',
       '2026-05-25': "substitute: Buddha's Birthday on a Sunday",
-      '2026-06-03': 'local elections',
+      '2026-06-03': LOCAL_ELECTIONS,
       '2026-08-17': 'substitute: Liberation Day on a Saturday',
       '2026-10-05': 'substitute: National Foundation Day on a Saturday',
     },
@@ -445,7 +457,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2027-05-13',
     chuseok: '2027-09-15',
     closures: {
-      '2027-02-09': 'substitute: Seollal on a Sunday',
+      '2027-02-09': SEOLLAL_ON_SUNDAY,
       '2027-08-16': 'substitute: Liberation Day on a Sunday',
       '2027-10-04': 'substitute: National Foundation Day on a Sunday',
       '2027-10-11': 'substitute: Hangul Day on a Saturday',
@@ -470,7 +482,7 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     closures: {
       '2029-05-07': "substitute: Children's Day on a Saturday",
       '2029-05-21': "substitute: Buddha's Birthday on a Sunday",
-      '2029-09-24': 'substitute: Chuseok on a Sunday',
+      '2029-09-24': CHUSEOK_ON_SUNDAY,
     },
   },
   2030: {
@@ -478,9 +490,9 @@ export const krxYears: Readonly<Record<number, KrxYear>> = {
     buddhasBirthday: '2030-05-09',
     chuseok: '2030-09-12',
     closures: {
-      '2030-02-05': 'substitute: Seollal on a Sunday',
+      '2030-02-05': SEOLLAL_ON_SUNDAY,
       '2030-03-27': 'presidential election (statutory date, not yet announced)',
-      '2030-05-06': "substitute: Children's Day on a Sunday",
+      '2030-05-06': CHILDRENS_DAY_ON_SUNDAY,
       '2030-06-12': 'local elections (statutory date, not yet announced)',
     },
   },

@@ -1,7 +1,7 @@
 import type { IsoDate } from '#shared/domain/daily-bar.ts';
 import { SATURDAY, SUNDAY, toDay, toIsoDate, weekdayOf } from './iso-day.ts';
 import { RuleBasedCalendar } from './session-table.ts';
-import { krxFixedHolidays, krxYears } from './xkrx-holidays.ts';
+import { krxFixedHolidays, krxYears, YEAR_END } from './xkrx-holidays.ts';
 
 /** Providers publish the final KRX daily bar (after the closing auction is settled) within ~2 h. */
 export const XKRX_PUBLICATION_LAG_MS = 2 * 60 * 60 * 1000;
@@ -47,7 +47,7 @@ export function krxClosures(year: number): Map<IsoDate, string> {
   }
   closures.set(entry.buddhasBirthday, "Buddha's Birthday");
   for (const [date, reason] of Object.entries(entry.closures ?? {})) closures.set(date, reason);
-  if (year >= YEAR_END_RULE_FROM) closures.set(lastBusinessDayOf(year, closures), 'year-end closure');
+  if (year >= YEAR_END_RULE_FROM) closures.set(lastBusinessDayOf(year, closures), YEAR_END);
   return closures;
 }
 

@@ -75,6 +75,30 @@ describe('function bundles', () => {
     ).toEqual([]);
   });
 
+  it.each(HANDLER_NAMES)('%s signs with plain SigV4, without the SDK SigV4a signer', (name) => {
+    const withBus = packageNamesOf(name).includes('@aws-sdk/client-eventbridge');
+    expect(inputsOf(name).includes('shared/aws/lambda-sigv4.ts')).toBe(withBus);
+    expect(packageNamesOf(name)).not.toContain('@aws-sdk/signature-v4-multi-region');
+  });
+
+  it.each(HANDLER_NAMES)("%s keeps of each SDK client's package.json only its version", (name) => {
+    // patches/@aws-sdk+client-*.patch: a named import, so esbuild drops the rest of the manifest.
+    const output = Object.entries(bundles.get(name)?.metafile.outputs ?? {}).find(([p]) =>
+      p.endsWith('.mjs'),
+    )?.[1];
+    const manifests = Object.entries(output?.inputs ?? {}).filter(
+      ([p, input]) =>
+        /node_modules\/@aws-sdk\/client-[^/]+\/package\.json$/.test(p) && input.bytesInOutput > 0,
+    );
+    expect(manifests).not.toEqual([]);
+    expect(manifests.filter(([, input]) => input.bytesInOutput > 40)).toEqual([]);
+  });
+
+  it.each(HANDLER_NAMES)("%s hashes with node:crypto, without the SDK's checksum module", (name) => {
+    expect(inputsOf(name)).toContain('shared/aws/lambda-checksum.ts');
+    expect(inputsOf(name).filter((p) => p.includes('@smithy/core/dist-es/submodules/checksum/'))).toEqual([]);
+  });
+
   it('give the SQS client only to the functions that send to the ingest queue', () => {
     const withSqs = HANDLER_NAMES.filter((name) => packageNamesOf(name).includes('@aws-sdk/client-sqs'));
     expect(withSqs).toEqual(['collect', 'backfill', 'ingest', 'freshness']);
