@@ -103,5 +103,18 @@ export async function assessFreshness(sql: Sql, now: Date): Promise<AssetFreshne
       assets.push({ symbol, calendar: group.calendar, latest, expected, status, missingSessions });
     }
   }
-  return assets.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  assets.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return latestSourceOnly(assets);
+}
+
+/** An asset stored from two sources is listed once per source, next to each other once sorted: keep its latest. */
+function latestSourceOnly(sorted: AssetFreshness[]): AssetFreshness[] {
+  let kept = 0;
+  for (const asset of sorted) {
+    const previous = sorted[kept - 1];
+    if (previous?.symbol !== asset.symbol) sorted[kept++] = asset;
+    else if ((previous.latest ?? '') < (asset.latest ?? '')) sorted[kept - 1] = asset;
+  }
+  sorted.length = kept;
+  return sorted;
 }
