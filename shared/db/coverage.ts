@@ -60,12 +60,13 @@ export async function countStoredBars(sql: Sql, ranges: readonly StoredRange[]):
   if (ranges.length === 0) return [];
   const spans = ranges.map((r) => monthSpan(r.start, r.end));
   // Months inside the range count whole (2147483647 = WHOLE_MONTH); the first and last are masked.
-  // One array back instead of a row per range: 50,000 rows cost the driver more than the count.
+  // Summed as int, not as bit_count's bigint (whose sum is numeric); one array back instead of a row
+  // per range (50,000 rows cost the driver more than the count).
   const [row] = await sql<{ stored: number[] }[]>`
     SELECT array_agg((
              SELECT coalesce(sum(bit_count((b.days & CASE b.month WHEN r.first_month THEN r.first_mask
                                                                  WHEN r.last_month THEN r.last_mask
-                                                                 ELSE 2147483647 END)::bit(32))), 0)::int
+                                                                 ELSE 2147483647 END)::bit(32))::int), 0)::int
              FROM asset_month_bars b
              WHERE b.asset_id = r.asset_id AND b.month BETWEEN r.first_month AND r.last_month
            ) ORDER BY r.n) AS stored
