@@ -70,11 +70,23 @@ export async function countStoredBars(sql: Sql, ranges: readonly StoredRange[]):
              FROM asset_month_bars b
              WHERE b.asset_id = r.asset_id AND b.month BETWEEN r.first_month AND r.last_month
            ) ORDER BY r.n) AS stored
-    FROM unnest(${ranges.map((r) => r.assetId)}::int[], ${spans.map((s) => s.firstMonth)}::date[],
-                ${spans.map((s) => s.lastMonth)}::date[], ${spans.map((s) => s.firstMask)}::int[],
-                ${spans.map((s) => s.lastMask)}::int[])
+    FROM unnest(${arrayLiteral(ranges.map((r) => r.assetId))}::int[],
+                ${arrayLiteral(spans.map((s) => s.firstMonth))}::date[],
+                ${arrayLiteral(spans.map((s) => s.lastMonth))}::date[],
+                ${arrayLiteral(spans.map((s) => s.firstMask))}::int[],
+                ${arrayLiteral(spans.map((s) => s.lastMask))}::int[])
          WITH ORDINALITY AS r(asset_id, first_month, last_month, first_mask, last_mask, n)`;
   return row?.stored ?? [];
+}
+
+/**
+ * Numbers or ISO dates as one PostgreSQL array literal, sent as a single text parameter: the driver's
+ * array serializer quotes and escapes each of 250,000 elements (a plan's five arrays), which cost
+ * more CPU than the rest of the planner and a third of its garbage. Neither kind has a character to
+ * escape, and anything malformed fails the server's cast instead of shifting the elements.
+ */
+function arrayLiteral(values: readonly (number | IsoDate)[]): string {
+  return `{${values.join(',')}}`;
 }
 
 /**
