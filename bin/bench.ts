@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { bundlesSuite } from '#test/bench/bundles.bench.ts';
+import { inChildProcess } from '#test/bench/child-suite.ts';
 import { e2eSuite } from '#test/bench/e2e.bench.ts';
 import { freshnessSuite } from '#test/bench/freshness.bench.ts';
 import type { Suite, SuiteResult } from '#test/bench/harness.ts';
-import { scaleSuite } from '#test/bench/scale.bench.ts';
 import { staggerSuite } from '#test/bench/stagger.bench.ts';
 import { upsertSuite } from '#test/bench/upsert.bench.ts';
 
@@ -13,7 +13,8 @@ const suites: Record<string, Suite> = {
   e2e: e2eSuite,
   freshness: freshnessSuite,
   bundles: bundlesSuite,
-  scale: scaleSuite,
+  // Its own process, so its peak RSS is its own and not that of the suites before it.
+  scale: inChildProcess('./scale.bench.ts', 'scaleSuite'),
 };
 
 const program = new Command('bench')
@@ -30,6 +31,10 @@ const program = new Command('bench')
     for (const name of selected) {
       const suite = suites[name];
       if (suite) results[name] = await suite(log);
+      // Which suite raises this process's peak (the scale suite reports its own child's).
+      log(
+        `bench: after ${name}, this process's peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+      );
     }
     process.stdout.write(`${JSON.stringify(results)}\n`);
   });

@@ -1,4 +1,4 @@
-import { CalendarRangeError, getCalendar } from '#shared/calendars/index.ts';
+import { CalendarRangeError, type ExchangeCalendar, getCalendar } from '#shared/calendars/index.ts';
 import { type Asset, listAssets } from '#shared/db/assets.ts';
 import { countStoredBars } from '#shared/db/coverage.ts';
 import { JobNotFoundError } from '#shared/db/errors.ts';
@@ -106,7 +106,10 @@ export async function planRepair(
     ranges.map((r) => r.symbol),
   );
   const bySymbol = new Map(assets.map((a) => [a.symbol, a]));
-  const tasks = ranges.flatMap((r) => chunksOf(deps, bySymbol.get(r.symbol) as Asset, r.start, r.end));
+  const windows: WindowCache = new Map();
+  const tasks = ranges.flatMap((r) =>
+    chunksOf(deps, bySymbol.get(r.symbol) as Asset, r.start, r.end, windows),
+  );
   const start = ranges.map((r) => r.start).sort()[0] ?? utcDate(deps.now());
   const end =
     ranges
@@ -175,7 +178,8 @@ async function chunksToFetch(deps: PipelineDeps, request: ParsedRequest) {
   }
   const assets = await resolveAssets(deps, request.assets);
   const chunks: PlannedTask[] = [];
-  for (const asset of assets) chunks.push(...chunksOf(deps, asset, start, end));
+  const windows: WindowCache = new Map();
+  for (const asset of assets) chunks.push(...chunksOf(deps, asset, start, end, windows));
   return { chunks, assets, start, end };
 }
 
@@ -194,13 +198,51 @@ async function resolveAssets(deps: PipelineDeps, symbols: string[] | undefined):
   return found;
 }
 
-function chunksOf(deps: PipelineDeps, asset: Asset, start: IsoDate, end: IsoDate): PlannedTask[] {
+/** A chunk of a calendar's range before any asset's listing dates apply, with its session count. */
+interface Window {
+  from: IsoDate;
+  to: IsoDate;
+  sessions: number;
+}
+
+/** Windows by calendar and range: every asset of a calendar shares them (50,000 chunks, 3 calendars). */
+type WindowCache = Map<string, Window[]>;
+
+function chunksOf(
+  deps: PipelineDeps,
+  asset: Asset,
+  start: IsoDate,
+  end: IsoDate,
+  cache: WindowCache = new Map(),
+): PlannedTask[] {
   const calendar = getCalendar(asset.calendar);
   if (start < calendar.firstDate) {
     throw new InputError(
       `backfill: start ${start} is before ${asset.symbol}'s ${asset.calendar} calendar begins (${calendar.firstDate})`,
     );
   }
+  const key = `${asset.calendar} ${start} ${end}`;
+  let windows = cache.get(key);
+  if (!windows) {
+    windows = windowsOf(deps, calendar, start, end);
+    cache.set(key, windows);
+  }
+  const listed = !asset.listedOn && !asset.delistedOn;
+  const chunks: PlannedTask[] = [];
+  for (const { from, to, sessions: all } of windows) {
+    // Only sessions while listed: before the listing there is nothing to fetch and nothing missing.
+    const sessions = listed ? all : listedSessions(calendar, asset, from, to).length;
+    const chunk = {
+      start: asset.listedOn && asset.listedOn > from ? asset.listedOn : from,
+      end: asset.delistedOn && asset.delistedOn < to ? asset.delistedOn : to,
+    };
+    if (sessions > 0) chunks.push({ symbol: asset.symbol, assetId: asset.id, ...chunk, sessions });
+  }
+  return chunks;
+}
+
+/** [start, end] clipped to the calendar's last completed session, in chunks of chunkDays days. */
+function windowsOf(deps: PipelineDeps, calendar: ExchangeCalendar, start: IsoDate, end: IsoDate): Window[] {
   let lastComplete: IsoDate;
   try {
     lastComplete = calendar.expectedLastSession(deps.now());
@@ -209,19 +251,13 @@ function chunksOf(deps: PipelineDeps, asset: Asset, start: IsoDate, end: IsoDate
     throw error;
   }
   const clippedEnd = end < lastComplete ? end : lastComplete;
-  const chunks: PlannedTask[] = [];
+  const windows: Window[] = [];
   for (let from = start; from <= clippedEnd; from = addDays(from, deps.settings.chunkDays)) {
     const limit = addDays(from, deps.settings.chunkDays - 1);
     const to = limit < clippedEnd ? limit : clippedEnd;
-    // Only sessions while listed: before the listing there is nothing to fetch and nothing missing.
-    const sessions = listedSessions(calendar, asset, from, to).length;
-    const chunk = {
-      start: asset.listedOn && asset.listedOn > from ? asset.listedOn : from,
-      end: asset.delistedOn && asset.delistedOn < to ? asset.delistedOn : to,
-    };
-    if (sessions > 0) chunks.push({ symbol: asset.symbol, assetId: asset.id, ...chunk, sessions });
+    windows.push({ from, to, sessions: calendar.sessionsBetween(from, to).length });
   }
-  return chunks;
+  return windows;
 }
 
 async function chunksToRetry(deps: PipelineDeps, jobId: number) {

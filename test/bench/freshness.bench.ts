@@ -1,5 +1,5 @@
 import type { Sql } from '#shared/db/client.ts';
-import { latestSessions } from '#shared/db/coverage.ts';
+import { latestSessionGroups } from '#shared/db/coverage.ts';
 import { seedAssets } from '#test/support/fixtures.ts';
 import { round, type Suite, seconds, withBenchDatabase } from './harness.ts';
 
@@ -21,8 +21,9 @@ export const freshnessSuite: Suite = (log) =>
     log(`  ${rows} rows loaded in ${round(load, 1)} s`);
 
     const ours = await timings(RUNS, async () => {
-      const latest = await latestSessions(sql);
-      if (latest.length !== ASSETS) throw new Error(`freshness query saw ${latest.length} assets`);
+      const groups = await latestSessionGroups(sql);
+      const seen = groups.reduce((n, g) => n + g.symbols.length, 0);
+      if (seen !== ASSETS) throw new Error(`freshness query saw ${seen} assets`);
     });
     const baseline = await timings(
       5,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Asset } from '#shared/db/assets.ts';
-import { latestSessions } from '#shared/db/coverage.ts';
+import { latestSessionGroups } from '#shared/db/coverage.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { days, makeBars, seedAssets } from '#test/support/fixtures.ts';
@@ -46,9 +46,26 @@ describe('asset coverage', () => {
 
   it('gives each active asset its latest session, null when nothing is stored', async () => {
     await upsertDailyBars(db.sql, makeBars(assets.slice(0, 1), days('2024-01-01', 5)));
-    const latest = await latestSessions(db.sql);
-    expect(latest.find((l) => l.assetId === assets[0]?.id)?.latest).toBe('2024-01-05');
-    expect(latest.find((l) => l.assetId === assets[1]?.id)?.latest).toBeNull();
-    expect(latest).toHaveLength(assets.length);
+    const groups = await latestSessionGroups(db.sql);
+    const latest = new Map(groups.flatMap((g) => g.symbols.map((symbol) => [symbol, g.latest])));
+    expect(latest.get(assets[0]?.symbol ?? '')).toBe('2024-01-05');
+    expect(latest.get(assets[1]?.symbol ?? '')).toBeNull();
+    expect(latest.size).toBe(assets.length);
+  });
+
+  it('returns the assets that share calendar, latest session and suspicion as one group', async () => {
+    // Prepare: ten assets up to date, the rest with nothing stored.
+    await upsertDailyBars(db.sql, makeBars(assets.slice(0, 10), days('2024-01-01', 5)));
+
+    // Act
+    const groups = await latestSessionGroups(db.sql);
+
+    // Assess: one row per distinct (calendar, latest, suspected), however many assets share it.
+    expect(groups).toHaveLength(2);
+    const stored = groups.find((g) => g.latest === '2024-01-05');
+    const empty = groups.find((g) => g.latest === null);
+    expect(stored?.symbols.sort()).toEqual(assets.slice(0, 10).map((a) => a.symbol));
+    expect(empty?.symbols).toHaveLength(assets.length - 10);
+    expect(groups.every((g) => g.calendar === 'XNYS' && !g.delistingSuspected)).toBe(true);
   });
 });
