@@ -23,6 +23,7 @@ export function addMarketDataStacks(
   env: Environment,
   config: StageConfig = loadStageConfig(app.node.tryGetContext('stage'), undefined, {
     alertEmail: app.node.tryGetContext('alertEmail'),
+    yahooUserAgent: app.node.tryGetContext('yahooUserAgent'),
   }),
 ): MarketDataStacks {
   const name = (concern: string) => `MarketData-${config.stage}-${concern}`;

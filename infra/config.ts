@@ -97,6 +97,17 @@ const stageConfigSchema = z.object({
    * message alarms; covers retries' backoff and a busy consumer.
    */
   ingestQueueAgeMarginMinutes: z.number().int().min(5).max(720),
+  /**
+   * The User-Agent the ingest function sends to Yahoo (YAHOO_USER_AGENT), e.g. one naming your team
+   * and a contact; unset: the provider's default. Set it here or with -c yahooUserAgent="...".
+   */
+  yahooUserAgent: z
+    .string()
+    .regex(/^[\x20-\x7E]{1,300}$/, {
+      error:
+        'yahooUserAgent must be 1-300 printable ASCII characters, e.g. -c yahooUserAgent="acme-quant/1.0"',
+    })
+    .optional(),
 });
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: StageName };
 
@@ -170,6 +181,7 @@ export function stageConfigInput(stage: StageName): StageConfigInput {
 /** Settings a deployer may give as context values (-c key=value), over the stage's own. */
 export interface StageContext {
   alertEmail?: unknown;
+  yahooUserAgent?: unknown;
 }
 
 function definedOnly(context: StageContext): StageContext {

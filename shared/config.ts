@@ -25,7 +25,10 @@ export const configSchema = z.object({
   YAHOO_BASE_URL: z.url().optional(),
   UPBIT_BASE_URL: z.url().optional(),
   /** Sent to Yahoo with every request (it refuses some agents); unset: the provider's default. */
-  YAHOO_USER_AGENT: z.string().min(1).max(300).optional(),
+  YAHOO_USER_AGENT: z
+    .string()
+    .regex(/^[\x20-\x7E]{1,300}$/, 'YAHOO_USER_AGENT must be 1-300 printable ASCII characters')
+    .optional(),
   /** Longest backfill range in calendar days. */
   MAX_BACKFILL_DAYS: z.coerce.number().int().positive().optional(),
   /** The asset universe that start, backfill and `assets sync` apply; unset: shared/universe/universe.json. */

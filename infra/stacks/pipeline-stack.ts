@@ -169,6 +169,7 @@ export class PipelineStack extends Stack {
     this.ingestQueue.grantSendMessages(ingest);
     this.ingestQueue.grant(ingest, 'sqs:ChangeMessageVisibility');
     ingest.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
+    if (config.yahooUserAgent) ingest.addEnvironment('YAHOO_USER_AGENT', config.yahooUserAgent);
     const dlq = new PipelineFunction(this, 'DlqFunction', {
       handler: 'dlq',
       config,

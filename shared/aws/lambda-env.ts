@@ -24,6 +24,10 @@ const lambdaEnvSchema = z.object({
   ANALYST_SECRET_ARN: z.optional(arn()),
   YAHOO_BASE_URL: z.optional(z.url()),
   UPBIT_BASE_URL: z.optional(z.url()),
+  /** The User-Agent sent to Yahoo (the CLI's YAHOO_USER_AGENT too); unset: the provider's default. */
+  YAHOO_USER_AGENT: z.optional(
+    z.string().check(z.regex(/^[\x20-\x7E]{1,300}$/, 'expected 1-300 printable ASCII characters')),
+  ),
   MAX_BACKFILL_DAYS: z.optional(z.coerce.number().check(z.int(), z.positive())),
   AUTO_REPAIR: z._default(z.enum(['true', 'false']), 'false'),
 });
@@ -64,7 +68,7 @@ export const FUNCTION_ENV = {
   dlq: PIPELINE_ENV,
   reaper: PIPELINE_ENV,
   backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
-  ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL'],
+  ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL', 'YAHOO_USER_AGENT'],
   migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR', 'ANALYST_SECRET_ARN'],
   notifier: ['DISCORD_WEBHOOK_SECRET_ARN'],
 } as const satisfies Record<string, readonly (keyof LambdaEnv)[]>;

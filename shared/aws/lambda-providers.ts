@@ -8,10 +8,10 @@ import type { LambdaEnv } from './lambda-env.ts';
  * @throws ProviderConfigError when a base URL override is invalid.
  */
 export function lambdaProviders(
-  env: Partial<Pick<LambdaEnv, 'YAHOO_BASE_URL' | 'UPBIT_BASE_URL'>>,
+  env: Partial<Pick<LambdaEnv, 'YAHOO_BASE_URL' | 'UPBIT_BASE_URL' | 'YAHOO_USER_AGENT'>>,
 ): Record<ProviderName, PriceProvider> {
   return {
-    yahoo: createProvider('yahoo', { baseUrl: env.YAHOO_BASE_URL }),
+    yahoo: createProvider('yahoo', { baseUrl: env.YAHOO_BASE_URL, userAgent: env.YAHOO_USER_AGENT }),
     upbit: createProvider('upbit', { baseUrl: env.UPBIT_BASE_URL }),
   };
 }

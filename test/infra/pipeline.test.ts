@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { loadStageConfig } from '#infra/config.ts';
 import { hashMigrations } from '#infra/constructs/schema-migration.ts';
 import { migrationsDir } from '#infra/paths.ts';
 import { lambdaEnv } from '#shared/aws/lambda-env.ts';
@@ -32,6 +33,26 @@ function actionsOf(template: Template, functionName: string): string[] {
     p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
   );
 }
+
+describe('the Yahoo User-Agent', () => {
+  it('reaches the ingest function from -c yahooUserAgent, and nothing else', () => {
+    const withAgent = templatesOf('dev', { context: { yahooUserAgent: 'acme-quant/1.0 (ops@example.com)' } });
+    const env = deployedEnvOf(withAgent.pipeline, 'market-data-dev-ingest');
+    expect(lambdaEnv(envKeysOf('ingest') as never, env)).toMatchObject({
+      YAHOO_USER_AGENT: 'acme-quant/1.0 (ops@example.com)',
+    });
+    expect(deployedEnvOf(dev.pipeline, 'market-data-dev-ingest')).not.toHaveProperty('YAHOO_USER_AGENT');
+    expect(deployedEnvOf(withAgent.pipeline, 'market-data-dev-collect')).not.toHaveProperty(
+      'YAHOO_USER_AGENT',
+    );
+  });
+
+  it('is refused in one line when it could not be a header', () => {
+    expect(() => loadStageConfig('dev', undefined, { yahooUserAgent: 'a\nb' })).toThrow(
+      'stage dev: yahooUserAgent: yahooUserAgent must be 1-300 printable ASCII characters, e.g. -c yahooUserAgent="acme-quant/1.0"',
+    );
+  });
+});
 
 describe('functions', () => {
   it.each(['collect', 'backfill', 'ingest', 'dlq', 'freshness', 'reaper', 'migrate'])(
