@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createSql, type Sql } from '#shared/db/client.ts';
-import { checkConnection } from '#shared/db/connection-errors.ts';
+import { checkConnection, DB_TLS_ADVICE } from '#shared/db/connection-errors.ts';
 import type { TlsSettings } from '#shared/db/tls.ts';
 import { ConfigError } from '#shared/domain/config-error.ts';
 import { readDbCredentials } from './db-credentials.ts';
@@ -37,7 +37,7 @@ export function database(env: DatabaseEnv): Promise<Sql> {
       applicationName: 'market-data-lambda',
       idleInTransactionTimeoutMs: 60_000,
     });
-    await checkConnection(client, { host: s.host, port: s.port, configuredBy: 'DB_TLS' }).catch(
+    await checkConnection(client, { host: s.host, port: s.port, advice: DB_TLS_ADVICE }).catch(
       async (error: unknown) => {
         await client.end({ timeout: 0 });
         throw error;

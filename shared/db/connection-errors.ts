@@ -2,14 +2,23 @@ import { ConfigError } from '#shared/domain/config-error.ts';
 import { withDeadline } from '#shared/domain/deadline.ts';
 import type { Sql } from './client.ts';
 
+/** What to set for each kind of TLS mismatch, in the terms of the setting that configures it. */
+export interface ConnectionAdvice {
+  plaintext: string;
+  untrusted: string;
+  name: string;
+  noTls: string;
+}
+
 /**
- * Where a first connection went, and how its TLS is configured: `DATABASE_URL` (the CLI, libpq's
- * sslmode/sslrootcert) or the Lambda functions' `DB_TLS`/`DB_CA_FILE`. The advice names that setting.
+ * Where a first connection went, and the advice for how its TLS is configured: DATABASE_URL_ADVICE
+ * (the CLI, libpq's sslmode/sslrootcert) or DB_TLS_ADVICE (the Lambda functions' DB_TLS/DB_CA_FILE).
+ * Two constants rather than one table, so a Lambda bundle carries only its own.
  */
 export interface ConnectionTarget {
   host: string;
   port: number;
-  configuredBy: 'DATABASE_URL' | 'DB_TLS';
+  advice: ConnectionAdvice;
 }
 
 /** Node's codes for a certificate that does not chain to a CA the client trusts. */
@@ -23,21 +32,20 @@ const UNTRUSTED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-const ADVICE = {
-  DATABASE_URL: {
-    plaintext: 'add sslmode=verify-full&sslrootcert=<CA file> to DATABASE_URL',
-    untrusted: "set sslrootcert=<the CA file that signed the server's certificate> in DATABASE_URL",
-    name: 'connect by a name the certificate lists, or use sslmode=verify-ca to check the chain only',
-    noTls: 'use sslmode=disable in DATABASE_URL only for a local server without TLS',
-  },
-  DB_TLS: {
-    plaintext: 'set DB_TLS=verify-full (DB_TLS=disable is only for a local PostgreSQL without TLS)',
-    untrusted:
-      'RDS chains to the CAs in NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem; for another server set DB_CA_FILE to its CA',
-    name: "the secret's host must be the endpoint name the certificate lists (or set DB_TLS=verify-ca)",
-    noTls: 'set DB_TLS=disable only for a local PostgreSQL without TLS',
-  },
-} as const;
+export const DATABASE_URL_ADVICE: ConnectionAdvice = {
+  plaintext: 'add sslmode=verify-full&sslrootcert=<CA file> to DATABASE_URL',
+  untrusted: "set sslrootcert=<the CA file that signed the server's certificate> in DATABASE_URL",
+  name: 'connect by a name the certificate lists, or use sslmode=verify-ca to check the chain only',
+  noTls: 'use sslmode=disable in DATABASE_URL only for a local server without TLS',
+};
+
+export const DB_TLS_ADVICE: ConnectionAdvice = {
+  plaintext: 'set DB_TLS=verify-full (DB_TLS=disable is only for a local PostgreSQL without TLS)',
+  untrusted:
+    'RDS chains to the CAs in NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem; for another server set DB_CA_FILE to its CA',
+  name: "the secret's host must be the endpoint name the certificate lists (or set DB_TLS=verify-ca)",
+  noTls: 'set DB_TLS=disable only for a local PostgreSQL without TLS',
+};
 
 /**
  * A one-line ConfigError saying what to set, when `error` is a TLS mismatch (the server refused
@@ -48,7 +56,7 @@ export function explainConnectionError(error: unknown, target: ConnectionTarget)
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
   const at = `database at ${target.host}:${target.port}`;
-  const advice = ADVICE[target.configuredBy];
+  const { advice } = target;
   const explained = (line: string) => new ConfigError(line, { cause: error });
   if (code === '28000' && /no encryption/.test(error.message)) {
     return explained(`${at} refused a plaintext connection: ${advice.plaintext}`);
@@ -108,8 +116,8 @@ export class DatabaseLoginTimeoutError extends Error {
 }
 
 /** Host and port of a connection URL, as postgres.js reads them (defaults localhost:5432). */
-export function targetOf(url: string, configuredBy: ConnectionTarget['configuredBy']): ConnectionTarget {
+export function targetOf(url: string, advice: ConnectionAdvice): ConnectionTarget {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost';
-  return { host, port: Number(parsed.port) || 5432, configuredBy };
+  return { host, port: Number(parsed.port) || 5432, advice };
 }

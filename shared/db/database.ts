@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createSql, type Sql, type SqlOptions } from './client.ts';
-import { checkConnection, targetOf } from './connection-errors.ts';
+import { checkConnection, DATABASE_URL_ADVICE, targetOf } from './connection-errors.ts';
 import { leaseLocalPostgres } from './server-lease.ts';
 
 export interface Database {
@@ -33,7 +33,7 @@ export const defaultDataDir = join(process.cwd(), '.data', 'postgres');
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url) {
     const sql = createSql(options.url, options);
-    await checkConnection(sql, targetOf(options.url, 'DATABASE_URL'), options.loginDeadlineMs).catch(
+    await checkConnection(sql, targetOf(options.url, DATABASE_URL_ADVICE), options.loginDeadlineMs).catch(
       async (error: unknown) => {
         await sql.end({ timeout: 0 });
         throw error;
