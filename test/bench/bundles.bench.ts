@@ -21,7 +21,7 @@ const RUNS = 15;
  * 7.5/6.0 reaper, 7.5/6.3 migrate, 6.3/6.1 notifier (minimal 25 and 92 ms: the machine's load moves
  * everything). Targets (issue 12): bytes <= 0.4x and import time <= 0.7x these.
  */
-const TODAY: Record<HandlerName, { bytes: number; gzipBytes: number; importOverMinimal: number }> = {
+export const TODAY: Record<HandlerName, { bytes: number; gzipBytes: number; importOverMinimal: number }> = {
   collect: { bytes: 942_461, gzipBytes: 245_512, importOverMinimal: 6.45 },
   backfill: { bytes: 946_535, gzipBytes: 246_882, importOverMinimal: 6.71 },
   ingest: { bytes: 974_963, gzipBytes: 255_132, importOverMinimal: 6.63 },
@@ -31,7 +31,7 @@ const TODAY: Record<HandlerName, { bytes: number; gzipBytes: number; importOverM
   migrate: { bytes: 902_778, gzipBytes: 232_025, importOverMinimal: 6.87 },
   notifier: { bytes: 891_983, gzipBytes: 228_242, importOverMinimal: 6.21 },
 };
-const SIZE_TARGET = 0.4;
+export const SIZE_TARGET = 0.4;
 const IMPORT_TARGET = 0.7;
 
 /** What a cold start reads at module scope: every variable any function validates, of the deployed shape. */
