@@ -49,13 +49,30 @@ const SETTLE = (selected: string) => `
  */
 export async function settleJobs(sql: Sql, jobIds: readonly number[]): Promise<Settlement[]> {
   if (jobIds.length === 0) return [];
-  return sql.unsafe<Settlement[]>(
+  const rows = await sql.unsafe<(Settlement & { ended: boolean })[]>(
     `WITH settled AS (${SETTLE('j.id = ANY($1::bigint[])')})
-     SELECT j.id AS job_id, s.id IS NOT NULL AS finished_now, s.id IS NOT NULL OR j.finished_at IS NOT NULL AS finished
+     SELECT j.id AS job_id, s.id IS NOT NULL AS finished_now, s.id IS NOT NULL OR j.finished_at IS NOT NULL AS finished,
+            NOT EXISTS (SELECT 1 FROM job_tasks o WHERE o.job_id = j.id AND o.status IN ('pending', 'running')) AS ended
      FROM job_runs j LEFT JOIN settled s ON s.id = j.id
      WHERE j.id = ANY($1::bigint[])`,
     [jobIds as number[]] as never[],
   );
+  // Every task ended, yet neither this statement nor its snapshot saw the job end: another caller
+  // ended it after that snapshot (the UPDATE waited for its row lock, then found finished_at set).
+  // The statement's own read cannot see that commit; a new one can, so this caller still announces.
+  const raced = rows.filter((r) => r.ended && !r.finished).map((r) => r.jobId);
+  const endedSince = raced.length === 0 ? new Set<number>() : await finishedAmong(sql, raced);
+  return rows.map(({ jobId, finishedNow, finished }) => ({
+    jobId,
+    finishedNow,
+    finished: finished || endedSince.has(jobId),
+  }));
+}
+
+async function finishedAmong(sql: Sql, jobIds: number[]): Promise<Set<number>> {
+  const rows = await sql<{ id: number }[]>`
+    SELECT id FROM job_runs WHERE id = ANY(${jobIds}::bigint[]) AND finished_at IS NOT NULL`;
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

@@ -131,6 +131,28 @@ describe('settling a job', () => {
     expect(ended.finishedAt).toBeInstanceOf(Date);
   });
 
+  it('tells a settlement that waited for another one to commit that the job has ended, so it can announce it', async () => {
+    // Prepare: the job's only task ended and committed; another caller's settlement holds the job row
+    const { job, tasks } = await jobOf(1);
+    await endTask(db.sql, tasks[0]?.id as number, success(3));
+    const other = await openTransaction(db.sql, (tx) => settleJobs(tx, [job.id]));
+
+    // Act: this settlement starts (its snapshot does not have the other's end) and waits for the row
+    const waiting = settleJobs(db.sql, [job.id]);
+    const blocked = await eventually(async () => {
+      const [row] = await db.sql<{ waiting: number }[]>`
+        SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND query LIKE '%WITH settled AS%'`;
+      return (row?.waiting ?? 0) > 0;
+    });
+    await other.commit();
+
+    // Assess: the other ended the job; this one did not, but knows it has ended
+    expect(blocked).toBe(true);
+    expect(other.result).toEqual([{ jobId: job.id, finished: true, finishedNow: true }]);
+    expect(await waiting).toEqual([{ jobId: job.id, finished: true, finishedNow: false }]);
+  });
+
   it('ends the job exactly once, at the first settlement after the last commit, for any order of commits and settlements', async () => {
     const seed = Date.now();
     console.log(`settlement order property seed ${seed}`);
