@@ -23,10 +23,9 @@ export async function readSecretJson(arn: string, variable: string): Promise<unk
   const text = await readSecretString(arn);
   try {
     return JSON.parse(text ?? '');
-  } catch (cause) {
-    throw new ConfigError(`secret ${variable} is not JSON: give it the JSON of an RDS user secret`, {
-      cause,
-    });
+  } catch {
+    // No cause: JSON.parse's message quotes the start of the text, which is the secret.
+    throw new ConfigError(`secret ${variable} is not JSON: give it the JSON of an RDS user secret`);
   }
 }
 

@@ -26,5 +26,9 @@ describe('a function whose database secret is not JSON', () => {
     await expect(invoking).rejects.toThrow(
       /^secret DB_SECRET_ARN is not JSON: give it the JSON of an RDS user secret$/,
     );
+    // Nothing of the secret's text travels with the error, in its message or its cause.
+    const error = await invoking.catch((e: unknown) => e);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('postgres:');
+    expect(String((error as Error).cause ?? '')).not.toContain('postgres:');
   });
 });
