@@ -105,18 +105,10 @@ export interface ActionHistory {
   attemptedAt: Date | null;
 }
 
-/** The asset's split and dividend history in one query (the ingest reads it once per task). */
-export async function loadActionHistory(sql: Sql, assetId: number): Promise<ActionHistory> {
-  const [row] = await sql.unsafe<ActionHistoryRow[]>(`SELECT ${actionHistoryColumns('$1::int')}`, [
-    assetId,
-  ] as never[]);
-  return actionHistoryOf(row);
-}
-
 /**
  * An asset's action history as three result columns (actions_refreshed_at, actions_attempted_at,
  * actions), `assetId` being the SQL expression of its id: for a statement that reads more than this.
- * actionHistoryOf turns them into the ActionHistory loadActionHistory returns.
+ * actionHistoryOf turns them into an ActionHistory.
  */
 export function actionHistoryColumns(assetId: string): string {
   return `(SELECT refreshed_at FROM corporate_action_refreshes WHERE asset_id = ${assetId}) AS actions_refreshed_at,

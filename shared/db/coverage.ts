@@ -31,19 +31,6 @@ export async function latestSessionGroups(sql: Sql): Promise<LatestSessionGroup[
     GROUP BY 1, 2, 3`;
 }
 
-/** The stored bar just before `date`, for close-to-close checks across a chunk boundary. */
-export async function barBefore(
-  sql: Sql,
-  assetId: number,
-  date: IsoDate,
-): Promise<{ sessionDate: IsoDate; close: number } | undefined> {
-  const [bar] = await sql<{ sessionDate: IsoDate; close: number }[]>`
-    SELECT session_date, close::float8 AS close FROM prices_daily
-    WHERE asset_id = ${assetId} AND session_date < ${date}
-    ORDER BY session_date DESC LIMIT 1`;
-  return bar;
-}
-
 export interface StoredRange {
   assetId: number;
   start: IsoDate;

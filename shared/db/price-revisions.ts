@@ -125,15 +125,3 @@ export async function listRevisions(sql: Sql, filter: RevisionFilter = {}): Prom
     revisedAt: row.revisedAt as Date,
   }));
 }
-
-/** The stored closes of `assetId` from `source` in [start, end], oldest first: what a re-fetch is compared with. */
-export async function storedCloses(
-  sql: Sql,
-  range: { assetId: number; source: string; start: IsoDate; end: IsoDate },
-): Promise<{ sessionDate: IsoDate; close: number }[]> {
-  return sql<{ sessionDate: IsoDate; close: number }[]>`
-    SELECT session_date, close::float8 AS close FROM prices_daily
-    WHERE asset_id = ${range.assetId} AND source = ${range.source}
-      AND session_date BETWEEN ${range.start} AND ${range.end}
-    ORDER BY session_date`;
-}

@@ -19,7 +19,7 @@ export interface StoredClose {
 export interface StartedIngest {
   task: JobTask;
   asset: Asset;
-  /** The asset's stored splits and dividends (as loadActionHistory). */
+  /** The asset's stored splits and dividends. */
   actions: ActionHistory;
   /** The asset's last stored bar before the task's range, of any source. */
   barBefore: StoredClose | undefined;
