@@ -9,13 +9,13 @@ import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { seedAssets } from '#test/support/fixtures.ts';
 import { profiled } from './cpu-breakdown.ts';
 import { benchAssets, round, type Suite, seconds, withBenchDatabase } from './harness.ts';
-import { startRemoteMarket } from './remote-market.ts';
+import { type RemoteMarket, startRemoteMarket } from './remote-market.ts';
 
 const ASSETS = benchAssets(500);
-const START = '2022-01-01';
-const END = '2024-12-31';
+export const START = '2022-01-01';
+export const END = '2024-12-31';
 /** Fixed so the market server has every session of the range and the run is repeatable. */
-const NOW = new Date('2025-06-02T12:00:00Z');
+export const NOW = new Date('2025-06-02T12:00:00Z');
 /** Like 16 concurrent ingest Lambdas; each holds a pooled connection while it writes. */
 const WORKERS = 16;
 
@@ -31,13 +31,7 @@ export const e2eSuite: Suite = (log) =>
     const assets = await seedAssets(sql, ASSETS);
     const server = await startRemoteMarket(NOW.getTime());
     try {
-      const runtime = new LocalRuntime({
-        sql,
-        log: createLocalLog('ERROR'),
-        baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
-        settings: { providerBudgets: { yahoo: 2_000, upbit: 50 } },
-        now: () => NOW,
-      });
+      const runtime = e2eRuntime(sql, server);
       await warmUp(runtime, assets);
       log(`e2e: backfill ${ASSETS} assets ${START}..${END} through the local pipeline`);
       let jobId = 0;
@@ -99,6 +93,17 @@ export const e2eSuite: Suite = (log) =>
       await server.stop();
     }
   }, WORKERS + 4);
+
+/** The local pipeline as the suite runs it: the remote market server, budgets no provider limit slows, NOW's clock. */
+export function e2eRuntime(sql: Sql, server: RemoteMarket): LocalRuntime {
+  return new LocalRuntime({
+    sql,
+    log: createLocalLog('ERROR'),
+    baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
+    settings: { providerBudgets: { yahoo: 2_000, upbit: 50 } },
+    now: () => NOW,
+  });
+}
 
 /** Asks once, untimed, for what each task will ask, so the market server's answers are rendered before the run. */
 async function warmUp(runtime: LocalRuntime, assets: { providerSymbol: string }[]): Promise<void> {

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { createSql } from '#shared/db/client.ts';
 import { startLocalPostgres } from '#shared/db/local-postgres.ts';
 import { migrate } from '#shared/db/migrations.ts';
-import { createLocalLog } from '#shared/local/adapters.ts';
-import { LocalRuntime } from '#shared/local/runtime.ts';
 import { planBackfill } from '#shared/usecases/plan-backfill.ts';
 import { seedAssets } from '#test/support/fixtures.ts';
+import { END, e2eRuntime, NOW, START } from './e2e.bench.ts';
 import { startRemoteMarket } from './remote-market.ts';
 
 /**
@@ -18,7 +17,6 @@ import { startRemoteMarket } from './remote-market.ts';
  * `node --import tsx test/bench/statement-count.ts`.
  */
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 20);
-const NOW = new Date('2025-06-02T12:00:00Z');
 
 const root = await mkdtemp(join(tmpdir(), 'market-data-statements-'));
 const cluster = await startLocalPostgres({ dataDir: join(root, 'pg') });
@@ -27,16 +25,10 @@ const server = await startRemoteMarket(NOW.getTime());
 try {
   await migrate(sql);
   const assets = await seedAssets(sql, ASSETS);
-  const runtime = new LocalRuntime({
-    sql,
-    log: createLocalLog('ERROR'),
-    baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
-    settings: { providerBudgets: { yahoo: 2_000, upbit: 50 } },
-    now: () => NOW,
-  });
+  const runtime = e2eRuntime(sql, server);
   await planBackfill(runtime.deps, {
-    start: '2022-01-01',
-    end: '2024-12-31',
+    start: START,
+    end: END,
     assets: assets.map((a) => a.symbol),
   });
   const logFile = join(cluster.dataDir, 'server.log');
