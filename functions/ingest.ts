@@ -7,13 +7,19 @@ import { lambdaRedelivery, lambdaTaskQueue } from '#shared/aws/lambda-queue.ts';
 import { emfMetrics, log } from '#shared/aws/observability.ts';
 import { consumeSqsBatch } from '#shared/aws/sqs-consumer.ts';
 import { consumeTask } from '#shared/usecases/consume-task.ts';
+import { WriteGroup } from '#shared/usecases/task-writes.ts';
 
 const env = lambdaEnv(FUNCTION_ENV.ingest);
 const wired = { queue: lambdaTaskQueue(env.INGEST_QUEUE_URL), providers: () => lambdaProviders(env) };
 const ports = { deps: () => pipelineDeps(env, wired), log, metrics: emfMetrics };
 const queue = lambdaRedelivery(env.INGEST_QUEUE_URL);
 
-/** SQS batches of ingest tasks, with a partial batch response: only failed records come back. */
+const writeGroup = (size: number) => new WriteGroup(size);
+
+/**
+ * SQS batches of ingest tasks, with a partial batch response: only failed records come back. A batch's
+ * records run concurrently and share one transaction for their writes (WriteGroup).
+ */
 export const handler = withObservability((event: SQSEvent, context) =>
-  consumeSqsBatch(event, context, { name: 'ingest', consume: consumeTask, ports, queue }),
+  consumeSqsBatch(event, context, { name: 'ingest', consume: consumeTask, ports, queue, writeGroup }),
 );

@@ -96,6 +96,15 @@ const joinStoredRanges = (select: string, ids: string, firsts: string, lasts: st
   ) p ON p.asset_id = b.asset_id AND p.session_date = b.session_date AND p.source = b.source
   WHERE ${VALUES_DIFFER}`;
 
+export interface UpsertOptions {
+  /**
+   * The caller read, before this call, that no bar of the batch's assets was stored in the batch's
+   * ranges (an ingest task reads its range's stored bars as it starts): a large batch is then copied
+   * straight in (a bar stored since sends it to the merge). Unset, it is merged: no call checks again.
+   */
+  noneStoredBefore?: boolean;
+}
+
 /**
  * Idempotently upserts daily bars: one statement per chunk, never a row at a time. When a batch holds
  * the same key twice the last one wins. Pass a transaction to make the upsert part of a larger unit.
@@ -106,6 +115,7 @@ export async function upsertDailyBars(
   sql: Sql,
   bars: readonly DailyBar[],
   context: RevisionContext = {},
+  options: UpsertOptions = {},
 ): Promise<UpsertResult> {
   const rows = inKeyOrder(bars);
   await assertAssetsExist(sql, rows);
@@ -115,7 +125,7 @@ export async function upsertDailyBars(
     const result =
       chunk.length < COPY_THRESHOLD
         ? await upsertByUnnest(sql, chunk, context)
-        : await inTransaction(sql, (tx) => upsertByCopy(tx, chunk, context));
+        : await inTransaction(sql, (tx) => upsertByCopy(tx, chunk, context, options));
     total.inserted += result.inserted;
     total.updated += result.updated;
     total.unchanged += result.unchanged;
@@ -151,14 +161,20 @@ async function upsertByUnnest(sql: Sql, bars: DailyBar[], context: RevisionConte
 }
 
 /**
- * Large batches go through COPY. When none of the batch's assets has a stored bar inside its own range
- * in the batch (a backfill of new history), the rows are copied straight into prices_daily: the physical
- * limit, with none of the merge's probe, sort or revisions log. Otherwise, or when a concurrent writer
- * got there first, they are copied into a staging table and merged with ON CONFLICT.
+ * Large batches go through COPY. When the caller found none of the batch's assets with a stored bar
+ * inside its own range in the batch (a backfill of new history: `noneStoredBefore`), the rows are
+ * copied straight into prices_daily: the physical limit, with none of the merge's probe, sort or
+ * revisions log. Otherwise, or when a concurrent writer got there first, they are copied into a
+ * staging table and merged with ON CONFLICT.
  */
-async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext): Promise<UpsertResult> {
+async function upsertByCopy(
+  tx: Sql,
+  bars: DailyBar[],
+  context: RevisionContext,
+  options: UpsertOptions,
+): Promise<UpsertResult> {
   const ranges = assetRanges(bars);
-  if (await nothingStoredIn(tx, ranges)) {
+  if (options.noneStoredBefore) {
     const fresh = await copyFresh(tx, bars);
     if (fresh) return fresh;
   }
@@ -176,21 +192,30 @@ async function upsertByCopy(tx: Sql, bars: DailyBar[], context: RevisionContext)
   return mergeStaged(tx, bars.length, ranges, context);
 }
 
-/**
- * COPY straight into prices_daily, under a savepoint: a concurrent writer that stored one of these
- * keys since the range check (unique violation) or locked them first (deadlock) sends the batch back
- * to the merge. The rows are in key order, so concurrent fresh copies take their locks in one order.
- * A failed COPY settles its stream with the server's error (patches/postgres+3.4.9.patch; upstream
- * hung when the error came after the last row).
- * @returns undefined when it did not apply.
- */
+/** COPY straight into prices_daily (see insertNewBars), counted as an upsert; undefined when it did not apply. */
 async function copyFresh(tx: Sql, bars: DailyBar[]): Promise<UpsertResult | undefined> {
+  return (await insertNewBars(tx, bars)) ? { inserted: bars.length, updated: 0, unchanged: 0 } : undefined;
+}
+
+/**
+ * Inserts bars expected to be new with one COPY straight into prices_daily, under a savepoint of the
+ * transaction `tx`: a fresh batch of one task, or the new bars of several tasks that share a
+ * transaction (task-writes.ts). A bar already stored, or stored by a concurrent writer since the
+ * caller looked (unique violation), or a concurrent writer that locked the keys first (deadlock),
+ * rolls the savepoint back. The rows must be in key order, so that concurrent copies take their locks
+ * in one order; rows that are not (or a key twice) are not copied. A failed COPY settles its stream
+ * with the server's error (patches/postgres+3.4.9.patch; upstream hung when it came after the last row).
+ * @returns true when every bar was inserted; false when none was, and the caller should merge them.
+ */
+export async function insertNewBars(tx: Sql, bars: readonly DailyBar[]): Promise<boolean> {
+  for (let i = 1; i < bars.length; i++)
+    if (compareKey(bars[i - 1] as DailyBar, bars[i] as DailyBar) >= 0) return false;
   try {
     await inSavepoint(tx, (sp) => copyRows(sp, 'prices_daily', bars));
-    return { inserted: bars.length, updated: 0, unchanged: 0 };
+    return true;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined;
+    if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return false;
     throw error;
   }
 }
@@ -233,28 +258,13 @@ function assetRanges(bars: DailyBar[]): AssetRanges {
   return ranges;
 }
 
-/** True when no bar is stored for any asset of `ranges` inside its range: every bar of it is new. */
-async function nothingStoredIn(sql: Sql, ranges: AssetRanges): Promise<boolean> {
-  // LATERAL ... LIMIT 1: one primary-key probe per asset, whatever the statistics say (see above).
-  const [row] = await sql<{ none: boolean }[]>`
-    SELECT NOT EXISTS (
-      SELECT 1 FROM unnest(${ranges.ids}::int[], ${ranges.firsts}::date[], ${ranges.lasts}::date[])
-        AS r(asset_id, first_session, last_session)
-      CROSS JOIN LATERAL (
-        SELECT 1 FROM prices_daily p
-        WHERE p.asset_id = r.asset_id AND p.session_date BETWEEN r.first_session AND r.last_session LIMIT 1
-      ) p
-    ) AS none`;
-  return row?.none ?? false;
-}
-
-async function copyRows(sql: Sql, table: string, bars: DailyBar[]): Promise<void> {
+async function copyRows(sql: Sql, table: string, bars: readonly DailyBar[]): Promise<void> {
   const sink = await sql.unsafe(`COPY ${table} (${COLUMNS}) FROM STDIN`).writable();
   await pipeline(Readable.from(copyText(bars)), sink);
 }
 
 /** COPY text format, in blocks of lines so the stream is not flooded with tiny writes. */
-function* copyText(bars: DailyBar[]): Generator<string> {
+function* copyText(bars: readonly DailyBar[]): Generator<string> {
   const BLOCK = 5_000;
   for (let i = 0; i < bars.length; i += BLOCK) {
     let block = '';

@@ -7,6 +7,7 @@ import { createProvider, type ProviderName } from '#shared/providers/index.ts';
 import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '#shared/queue/local-queue.ts';
 import { type ConsumerPorts, consumeDeadLetter, consumeTask } from '#shared/usecases/consume-task.ts';
 import { DEFAULT_SETTINGS, type PipelineDeps, type PipelineSettings } from '#shared/usecases/deps.ts';
+import { WriteGroup } from '#shared/usecases/task-writes.ts';
 import { createDatabaseEventPublisher, TallyMetrics } from './adapters.ts';
 
 export interface LocalRuntimeOptions {
@@ -99,9 +100,10 @@ export class LocalRuntime {
 
   /**
    * Works the queue until it is empty, like the ingest and dlq functions would: `concurrency` workers,
-   * each taking batches of up to 10; successes are deleted, retries put back with their delay,
-   * crashes left to reappear after the visibility timeout, dead letters marked failed.
-   * Once `signal` aborts (Ctrl-C), workers take no more messages: each finishes the one it holds and
+   * each taking batches of up to 10 and working a batch's messages together; successes are deleted,
+   * retries put back with their delay, crashes left to reappear after the visibility timeout, dead
+   * letters marked failed.
+   * Once `signal` aborts (Ctrl-C), workers take no more messages: each finishes the batch it holds and
    * returns, leaving the rest queued (the caller decides what becomes of their tasks).
    */
   async drain(concurrency = DRAIN_WORKERS, signal?: AbortSignal): Promise<DrainStats> {
@@ -110,7 +112,9 @@ export class LocalRuntime {
       while (!signal?.aborted) {
         const batch = this.queue.receive(10);
         if (batch.length > 0) {
-          for (const message of batch) if (!signal?.aborted) await this.handle(message, stats);
+          // As the ingest function's batch processor: the records together, sharing one write group.
+          const group = new WriteGroup(batch.length);
+          await Promise.all(batch.map((message) => this.handle(message, stats, group)));
           continue;
         }
         if (await this.handleDeadLetters(stats)) continue;
@@ -124,8 +128,8 @@ export class LocalRuntime {
   }
 
   /** One ingest message, mapped onto this queue as the Lambda adapter maps it onto SQS. */
-  private async handle(message: ReceivedMessage, stats: DrainStats): Promise<void> {
-    const outcome = await consumeTask(this.ports, message);
+  private async handle(message: ReceivedMessage, stats: DrainStats, group: WriteGroup): Promise<void> {
+    const outcome = await consumeTask(this.ports, message, group);
     switch (outcome.kind) {
       case 'done':
         stats.processed += 1;

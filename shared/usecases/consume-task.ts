@@ -9,6 +9,7 @@ import {
 import { deadLetterTask } from './dead-letter.ts';
 import type { PipelineDeps } from './deps.ts';
 import { ingestTask } from './ingest-task.ts';
+import type { TaskWriter, WriteGroup } from './task-writes.ts';
 
 /** What a consumer needs: the pipeline (built lazily: building it can fail) and where failures go. */
 export interface ConsumerPorts extends FailureReporting {
@@ -23,11 +24,26 @@ export interface ConsumerPorts extends FailureReporting {
  *    as a new message), retry (transient failure: the same message later).
  * 3. An unknown task or another job's task is poison; any other error (database down, secret denied,
  *    a provider reply that throws) is an error to redeliver. Both are logged and counted here.
- * Never throws.
+ * `batch`: the write group of the batch the message came in (see WriteGroup); this message is one of
+ * its members, and leaves it however it ends. Never throws.
  */
 export async function consumeTask(
   ports: ConsumerPorts,
   received: ReceivedTaskMessage,
+  batch?: WriteGroup,
+): Promise<ConsumeOutcome> {
+  const member = batch?.member();
+  try {
+    return await consumeTaskIn(ports, received, member);
+  } finally {
+    member?.leave();
+  }
+}
+
+async function consumeTaskIn(
+  ports: ConsumerPorts,
+  received: ReceivedTaskMessage,
+  writer: TaskWriter | undefined,
 ): Promise<ConsumeOutcome> {
   const read = readTaskMessage(received.body);
   if ('problem' in read) {
@@ -39,7 +55,7 @@ export async function consumeTask(
   }
   const { message } = read;
   try {
-    const result = await ingestTask(await ports.deps(), message, received.receiveCount);
+    const result = await ingestTask(await ports.deps(), message, received.receiveCount, writer);
     switch (result.kind) {
       case 'done':
       case 'skipped':

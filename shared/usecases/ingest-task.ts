@@ -1,8 +1,8 @@
 import { getCalendar } from '#shared/calendars/index.ts';
-import { inTransaction, type Sql } from '#shared/db/client.ts';
+import type { Sql } from '#shared/db/client.ts';
 import { endTask, noteTaskRetry } from '#shared/db/jobs.ts';
 import { noteAnswered } from '#shared/db/listing.ts';
-import { clearResolvedFlags, type QualityFlag, recordQualityFlags } from '#shared/db/quality-flags.ts';
+import type { QualityFlag } from '#shared/db/quality-flags.ts';
 import { startIngest } from '#shared/db/task-start.ts';
 import { asDailyBars } from '#shared/domain/daily-bar.ts';
 import type { JobTask } from '#shared/domain/job.ts';
@@ -15,9 +15,10 @@ import { emptyAnswerFailure } from './empty-answer.ts';
 import { announceJob } from './finish-job.ts';
 import { closedDayFlags, listedSessions, listingAfterAnswer, noteSuspectedDelisting } from './listing.ts';
 import { decideRateLimitWait } from './rate-limit-wait.ts';
-import { checkRebase, storeBars, withoutRebaseArtifacts } from './rebase.ts';
+import { checkRebase, withoutRebaseArtifacts } from './rebase.ts';
 import { withTaskDeadline } from './task-deadline.ts';
 import { taskOfMessage } from './task-of-message.ts';
+import { TaskAlreadyEndedError, type TaskWrite, type TaskWriter, writeAlone } from './task-writes.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -44,7 +45,7 @@ const CONSUMER = 'ingest';
  *    Transient failure, or no bars for sessions the calendar has: retry with backoff (recorded on the
  *    task), until the attempts run out. Not found or invalid data: the task fails with the reason.
  * 5. Validate, then in one transaction: end the task, upsert the accepted bars, record quality flags
- *    (statements that do not wait on each other's results are sent together).
+ *    (task-writes.ts; `writer` may share the transaction with the other tasks of the message's batch).
  * 6. After the commit, settle the job: if that was its last task, it ends; events, alerts (announceJob).
  * @throws PoisonMessageError when the task does not exist or is another job's (nothing is written).
  */
@@ -52,6 +53,7 @@ async function ingestTaskNow(
   deps: PipelineDeps,
   message: TaskMessage,
   receiveCount: number,
+  writer: TaskWriter = writeAlone,
 ): Promise<IngestResult> {
   const { taskId } = message;
   const waitMs = message.notBefore ? Date.parse(message.notBefore) - deps.now().getTime() : 0;
@@ -136,26 +138,21 @@ async function ingestTaskNow(
       asset.provider,
     );
   }
-  const findings = withoutRebaseArtifacts(flags, rebased, bars);
+  const write: TaskWrite = {
+    asset,
+    task,
+    bars,
+    rebase: rebased.rebase,
+    noneStoredBefore: started.storedCloses.length === 0,
+    warnings,
+    flags: withoutRebaseArtifacts(flags, rebased, bars),
+    listing: changed ? told : undefined,
+  };
   let revised = 0;
   try {
-    await inTransaction(deps.sql, async (tx) => {
-      // Sent together, in this order (postgres.js pipelines a transaction's queries). Ending the task
-      // locks its own row only, so no other task's transaction waits for this one's commit.
-      const [ended, , stored] = await Promise.all([
-        endTask(tx, task.id, { status: 'success', rowsUpserted: bars.length, warnings }),
-        noteListing(tx),
-        storeBars(tx, { asset, task, bars, rebase: rebased.rebase }),
-      ]);
-      revised = stored.updated + stored.restated;
-      const dates = bars.map((b) => b.sessionDate);
-      await Promise.all([clearResolvedFlags(tx, asset.id, dates), recordQualityFlags(tx, findings)]);
-      // Another delivery of this message ended the task meanwhile: its outcome stands, so these bars
-      // are rolled back with the rest rather than stored under a task that says otherwise.
-      if (!ended) throw new TaskAlreadyEnded();
-    });
+    ({ revised } = await writer.write(deps, write));
   } catch (error) {
-    if (!(error instanceof TaskAlreadyEnded)) throw error;
+    if (!(error instanceof TaskAlreadyEndedError)) throw error;
     await announceJob(deps, task.jobId);
     return { kind: 'skipped', taskId, reason: 'task ended by another delivery' };
   }
@@ -204,8 +201,6 @@ async function finish(
   if (ended) await announceJob(deps, task.jobId);
   return { kind: 'done', taskId: task.id, status: outcome.status, rows: outcome.rowsUpserted };
 }
-
-class TaskAlreadyEnded extends Error {}
 
 /**
  * A message whose task did not start: normally a redelivery of a task that already ended. A task that

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BatchProcessor } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type MockInstance, vi } from 'vitest';
 import { awsEvent } from '#test/functions/support/aws-events.ts';
@@ -26,16 +26,23 @@ export function sqsBatch(bodies: readonly string[]): SQSEvent {
 
 /**
  * The error each failed record of a batch was reported with, keyed by message id. The batch response
- * carries only the ids; the reasons are read where Powertools receives them (the call goes through).
+ * carries only the ids; the reasons are read from the line the consumer logs for each failed record
+ * (reportFailedRecord), as whoever finds the message in the DLQ reads them.
  */
 export function recordFailures(): {
   reasons(): Map<string, Error>;
   spy: MockInstance;
 } {
-  const spy = vi.spyOn(BatchProcessor.prototype, 'failureHandler');
+  const spy = vi.spyOn(Logger.prototype, 'error');
   return {
     spy,
     reasons: () =>
-      new Map(spy.mock.calls.map(([record, error]) => [(record as SQSRecord).messageId, error as Error])),
+      new Map(
+        spy.mock.calls.flatMap(([, attributes]) => {
+          const { messageId, errorName, error } = (attributes ?? {}) as Record<string, string>;
+          if (messageId === undefined) return [];
+          return [[messageId, Object.assign(new Error(error), { name: errorName })] as const];
+        }),
+      ),
   };
 }
