@@ -61,10 +61,11 @@ async function writeTogether(sql: Sql, writes: readonly TaskWrite[]): Promise<Wr
     (a, b) => a.asset.id - b.asset.id || (a.task.rangeStart < b.task.rangeStart ? -1 : 1),
   );
   const fresh = ordered.filter((w) => w.noneStoredBefore && w.rebase === null && w.bars.length > 0);
+  const newBars = fresh.flatMap((w) => w.bars);
   return inTransaction(sql, async (tx) => {
     const [ended, inserted] = await Promise.all([
       Promise.all(ordered.map((w) => endWithFindings(tx, w))),
-      fresh.length > 0 && insertNewBars(tx, fresh.flatMap((w) => w.bars)),
+      newBars.length > 0 && insertNewBars(tx, newBars),
     ]);
     const already = ordered.filter((_, i) => !ended[i]).map((w) => w.task.id);
     if (already.length > 0)

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAssets, syncAssets } from '#shared/db/assets.ts';
+import { endTask, getTask, startTask } from '#shared/db/jobs.ts';
+import { upsertDailyBars } from '#shared/db/prices.ts';
+import type { JobTask } from '#shared/domain/job.ts';
+import type { AssetConfig } from '#shared/universe/universe.ts';
+import { TaskAlreadyEndedError, type TaskWrite, WriteGroup } from '#shared/usecases/task-writes.ts';
+import { backfillJob } from '#test/functions/support/jobs.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+import { days, makeBars } from '#test/support/fixtures.ts';
+import { recordingLog } from '#test/support/recording-log.ts';
+
+const DATES = days('2024-03-01', 600); // above the COPY threshold of a single upsert
+const START = DATES[0] as string;
+const END = DATES.at(-1) as string;
+const ASSET = {
+  category: 'stock',
+  calendar: 'XNYS',
+  provider: 'yahoo',
+  currency: 'USD',
+  active: true,
+} as const satisfies Partial<AssetConfig>;
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+/** Every test's assets: syncAssets deactivates the symbols it is not given. */
+const universe: AssetConfig[] = [];
+/** `count` new assets with one running task each over DATES, and each task's write of DATES' bars. */
+async function runningWrites(count: number): Promise<TaskWrite[]> {
+  const symbols = Array.from({ length: count }, (_, i) => `W${universe.length + i}`);
+  universe.push(...symbols.map((symbol) => ({ ...ASSET, symbol, providerSymbol: symbol, name: symbol })));
+  await syncAssets(db.sql, universe);
+  const assets = await listAssets(db.sql, { symbols });
+  const { tasks } = await backfillJob(db.sql, symbols, START, END);
+  return Promise.all(
+    assets.map(async (asset, i) => {
+      const task = tasks[i] as JobTask;
+      await startTask(db.sql, task.id, task.jobId);
+      return {
+        asset,
+        task,
+        bars: makeBars([asset], DATES),
+        rebase: null,
+        noneStoredBefore: true,
+        warnings: [],
+        flags: [],
+      };
+    }),
+  );
+}
+
+async function storedRows(assetId: number): Promise<number> {
+  const [row] = await db.sql<[{ n: number }]>`
+    SELECT count(*)::int AS n FROM prices_daily WHERE asset_id = ${assetId}`;
+  return row.n;
+}
+
+/** The transaction ids that last wrote the tasks' rows: one id when one transaction ended them all. */
+async function writersOf(writes: readonly TaskWrite[]): Promise<Set<string>> {
+  const rows = await db.sql<{ xmin: string }[]>`
+    SELECT xmin::text FROM job_tasks WHERE id = ANY(${writes.map((w) => w.task.id)}::bigint[])`;
+  return new Set(rows.map((r) => r.xmin));
+}
+
+describe('a write group', () => {
+  it('commits the writes of a batch in one transaction, with their new bars in full', async () => {
+    // Prepare
+    const writes = await runningWrites(3);
+    const group = new WriteGroup(writes.length);
+    const deps = { sql: db.sql, log: recordingLog() };
+
+    // Act
+    const results = await Promise.all(writes.map((w) => group.member().write(deps, w)));
+
+    // Assess
+    expect(results).toEqual([{ revised: 0 }, { revised: 0 }, { revised: 0 }]);
+    expect((await writersOf(writes)).size).toBe(1);
+    for (const w of writes) {
+      expect(await getTask(db.sql, w.task.id)).toMatchObject({
+        status: 'success',
+        rowsUpserted: DATES.length,
+      });
+      expect(await storedRows(w.asset.id)).toBe(DATES.length);
+    }
+  });
+
+  it('fails only the write whose task another delivery ended; the others commit', async () => {
+    // Prepare
+    const writes = await runningWrites(3);
+    const ended = writes[1] as TaskWrite;
+    await endTask(db.sql, ended.task.id, { status: 'failed', error: 'dead-lettered', rowsUpserted: 0 });
+    const group = new WriteGroup(writes.length);
+    const log = recordingLog();
+
+    // Act
+    const results = await Promise.allSettled(
+      writes.map((w) => group.member().write({ sql: db.sql, log }, w)),
+    );
+
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(TaskAlreadyEndedError);
+    expect(await getTask(db.sql, ended.task.id)).toMatchObject({ status: 'failed', error: 'dead-lettered' });
+    expect(await storedRows(ended.asset.id)).toBe(0);
+    for (const w of [writes[0], writes[2]] as TaskWrite[]) {
+      expect(await getTask(db.sql, w.task.id)).toMatchObject({ status: 'success' });
+      expect(await storedRows(w.asset.id)).toBe(DATES.length);
+    }
+    expect(log.entries.map((e) => e.message)).toContain('batch write retried task by task');
+  });
+
+  it('merges bars stored since a task looked, and logs their revisions with that task', async () => {
+    // Prepare: the second task's range was empty as it started; another writer filled it since.
+    const writes = await runningWrites(2);
+    const late = writes[1] as TaskWrite;
+    await upsertDailyBars(db.sql, makeBars([late.asset], DATES, 3));
+    const group = new WriteGroup(writes.length);
+    const deps = { sql: db.sql, log: recordingLog() };
+
+    // Act
+    const results = await Promise.all(writes.map((w) => group.member().write(deps, w)));
+
+    // Assess
+    expect(results).toEqual([{ revised: 0 }, { revised: DATES.length }]);
+    expect((await writersOf(writes)).size).toBe(1);
+    const [revisions] = await db.sql<[{ n: number; tasks: string[] }]>`
+      SELECT count(*)::int AS n, array_agg(DISTINCT task_id::text) AS tasks
+      FROM price_revisions WHERE asset_id = ${late.asset.id}`;
+    expect(revisions).toEqual({ n: DATES.length, tasks: [String(late.task.id)] });
+    expect(await storedRows((writes[0] as TaskWrite).asset.id)).toBe(DATES.length);
+  });
+
+  it('commits once the members that did not write have left', async () => {
+    // Prepare
+    const [write] = await runningWrites(1);
+    const group = new WriteGroup(3);
+    const [writer, left, failed] = [group.member(), group.member(), group.member()];
+
+    // Act
+    const written = writer.write({ sql: db.sql, log: recordingLog() }, write as TaskWrite);
+    left.leave();
+    failed.leave();
+
+    // Assess
+    await expect(written).resolves.toEqual({ revised: 0 });
+    expect(await getTask(db.sql, (write as TaskWrite).task.id)).toMatchObject({ status: 'success' });
+  });
+
+  it('holds a write for a member that never comes at most its wait, then commits it', async () => {
+    // Prepare
+    const [write, later] = await runningWrites(2);
+    const group = new WriteGroup(2, 50);
+    const deps = { sql: db.sql, log: recordingLog() };
+
+    // Act: the second member neither writes nor leaves within the wait.
+    await group.member().write(deps, write as TaskWrite);
+    const afterwards = await group.member().write(deps, later as TaskWrite);
+
+    // Assess: two commits, one per write.
+    expect(afterwards).toEqual({ revised: 0 });
+    expect((await writersOf([write, later] as TaskWrite[])).size).toBe(2);
+  });
+});
