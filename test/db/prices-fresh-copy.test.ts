@@ -48,10 +48,10 @@ describe('a COPY the server rejects', () => {
   });
 });
 
-describe('upsertDailyBars of a large batch into an empty range', () => {
+describe('upsertDailyBars of a large batch into a range its caller found empty', () => {
   it('lands in full through the merge when another writer stores one of its bars meanwhile', async () => {
     // Prepare: a large batch (COPY path) and another transaction that has stored, not yet committed,
-    // one of its bars with other prices, so the range looks empty when the batch starts.
+    // one of its bars with other prices, so the range looked empty to the batch's caller.
     const bars = makeBars(assets, days('2024-01-01', 200));
     const [taken] = makeBars(assets.slice(0, 1), days('2024-01-01', 1), 1);
     if (!taken) throw new Error('no bar');
@@ -60,7 +60,7 @@ describe('upsertDailyBars of a large batch into an empty range', () => {
     await upsertDailyBars(writer as unknown as Sql, [taken]);
     try {
       // Act: the batch starts, waits for the writer's key, and the writer commits.
-      const upsert = upsertDailyBars(db.sql, bars);
+      const upsert = upsertDailyBars(db.sql, bars, {}, { noneStoredBefore: true });
       await waitForLockWait();
       await writer`COMMIT`;
       const result = await upsert;
@@ -81,8 +81,8 @@ describe('upsertDailyBars of a large batch into an empty range', () => {
     const first = makeBars(assets.slice(0, 2), days('2023-12-20', 300));
     const later = makeBars(assets.slice(1, 3), days('2024-09-01', 200), 1);
 
-    // Act
-    await upsertDailyBars(db.sql, first);
+    // Act: the first copied straight in, the later one merged.
+    await upsertDailyBars(db.sql, first, {}, { noneStoredBefore: true });
     await upsertDailyBars(db.sql, later);
 
     // Assess: both tables equal a recomputation from prices_daily.

@@ -45,10 +45,16 @@ export async function runFaultDrill(
       ...scenario.runtime,
     });
     const { jobId } = await planBackfill(runtime.deps, DRILL_RANGE);
+    // One task's row held by a session of its own, so that the outage always cuts a statement in
+    // flight: that task's start waits on the lock. Without it, a batch's tasks share one write and may
+    // all have ended or all be fetching (no statement running) when the database goes down.
+    const holder = scenario.outage ? await holdLastTask(db.sql, jobId as number) : undefined;
     const draining = runtime.drain();
     if (scenario.outage) {
       await firstTaskEnded(db.sql, jobId as number);
-      await requireCluster(cluster).outage(scenario.outage.downMs);
+      await aStatementWaitsOnALock(db.sql);
+      await requireCluster(cluster).outage(scenario.outage.downMs); // ends the holder's session too
+      holder?.release();
     }
     const drain = await withDeadline(draining, DRAIN_DEADLINE_MS);
     // A drain that never ends may have left the runtime's pool unusable: take stock on a pool of our own.
@@ -88,6 +94,23 @@ export async function runFaultDrill(
 function requireCluster(cluster: PrivateCluster | undefined): PrivateCluster {
   if (!cluster) throw new Error('a scenario with a database outage needs the private cluster');
   return cluster;
+}
+
+async function holdLastTask(sql: Sql, jobId: number): ReturnType<Sql['reserve']> {
+  const holder = await sql.reserve();
+  await holder`BEGIN`;
+  await holder`SELECT id FROM job_tasks WHERE job_id = ${jobId} ORDER BY id DESC LIMIT 1 FOR UPDATE`;
+  return holder;
+}
+
+async function aStatementWaitsOnALock(sql: Sql): Promise<void> {
+  for (;;) {
+    const [row] = await sql<{ waiting: number }[]>`
+      SELECT count(*)::int AS waiting FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if ((row?.waiting ?? 0) > 0) return;
+    await sleep(10);
+  }
 }
 
 async function firstTaskEnded(sql: Sql, jobId: number): Promise<void> {
