@@ -180,8 +180,6 @@ export class PipelineStack extends Stack {
       .usesDatabase(databaseSecret)
       .usesEventBus(bus)
       .usesDiscord(discordWebhook);
-    // The shared handler wiring reads the URL at cold start; dlq never sends, so it gets no permission.
-    dlq.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
     const freshness = new PipelineFunction(this, 'FreshnessFunction', {
       handler: 'freshness',
       config,
@@ -205,8 +203,6 @@ export class PipelineStack extends Stack {
       .usesDatabase(databaseSecret)
       .usesEventBus(bus)
       .usesDiscord(discordWebhook);
-    // Like dlq: the shared handler wiring reads the URL at cold start; the reaper never sends.
-    reaper.addEnvironment('INGEST_QUEUE_URL', this.ingestQueue.queueUrl);
     this.functions = { collect, backfill, ingest, dlq, freshness, reaper };
     // A restore gives the database a new identifier: this updates every function, so no warm environment
     // keeps a connection to the instance it replaced, and re-runs the migration on the restored one.

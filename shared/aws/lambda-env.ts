@@ -51,24 +51,26 @@ export function lambdaEnv<K extends keyof LambdaEnv>(
 }
 
 /** What the pipeline's use cases need: the database, the queue, the event bus, the Discord secret. */
+/** What every function that finishes and announces jobs reads; those that send tasks add the queue. */
 const PIPELINE_ENV = [
   'DB_SECRET_ARN',
   'DB_TLS',
   'DB_CA_FILE',
-  'INGEST_QUEUE_URL',
   'EVENT_BUS_NAME',
   'DISCORD_WEBHOOK_SECRET_ARN',
   'AUTO_REPAIR',
 ] as const;
+const SENDING_ENV = [...PIPELINE_ENV, 'INGEST_QUEUE_URL'] as const;
 
 /** The variables each function validates at cold start (infra's tests check the stacks supply them). */
 export const FUNCTION_ENV = {
-  collect: PIPELINE_ENV,
-  freshness: PIPELINE_ENV,
+  collect: SENDING_ENV,
+  freshness: SENDING_ENV,
+  // Neither sends a task (the dlq ends them, the reaper fails them): no queue URL, no permission.
   dlq: PIPELINE_ENV,
   reaper: PIPELINE_ENV,
-  backfill: [...PIPELINE_ENV, 'MAX_BACKFILL_DAYS'],
-  ingest: [...PIPELINE_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL', 'YAHOO_USER_AGENT'],
+  backfill: [...SENDING_ENV, 'MAX_BACKFILL_DAYS'],
+  ingest: [...SENDING_ENV, 'YAHOO_BASE_URL', 'UPBIT_BASE_URL', 'YAHOO_USER_AGENT'],
   migrate: ['DB_SECRET_ARN', 'DB_TLS', 'DB_CA_FILE', 'MIGRATIONS_DIR', 'ANALYST_SECRET_ARN'],
   notifier: ['DISCORD_WEBHOOK_SECRET_ARN'],
 } as const satisfies Record<string, readonly (keyof LambdaEnv)[]>;

@@ -53,4 +53,15 @@ describe('function environment', () => {
     // Assess
     await expect(start).resolves.toMatchObject({ handler: expect.any(Function) });
   });
+
+  it.each<FunctionName>(['dlq', 'reaper'])(
+    'the %s function, which sends no task, starts without INGEST_QUEUE_URL',
+    async (name) => {
+      // Act
+      const start = coldStart(name, { env: { INGEST_QUEUE_URL: undefined } });
+
+      // Assess
+      await expect(start).resolves.toMatchObject({ handler: expect.any(Function) });
+    },
+  );
 });

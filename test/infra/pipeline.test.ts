@@ -116,6 +116,15 @@ describe('functions', () => {
     );
   });
 
+  it.each(['dlq', 'reaper'])(
+    // The reaper may still send to its failed-invocations destination; no grant names the ingest queue.
+    "%s, which sends no task, is not given the ingest queue's URL",
+    (name) => {
+      const [, handler] = fn(dev.pipeline, name);
+      expect(Object.keys(handler.Properties.Environment.Variables)).not.toContain('INGEST_QUEUE_URL');
+    },
+  );
+
   it('ingest may re-send a waiting task to its own queue and postpone a retried message', () => {
     const actions = actionsOf(dev.pipeline, 'ingest');
     expect(actions).toEqual(
