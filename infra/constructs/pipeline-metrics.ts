@@ -88,6 +88,20 @@ export class PipelineMetrics {
     });
   }
 
+  /** Corporate-action refreshes that failed (dimensions: service, Provider; Yahoo is the one with actions). */
+  actionRefreshesFailed(provider: ProviderName = 'yahoo'): Metric {
+    return this.metric(
+      'ActionRefreshesFailed',
+      { Provider: provider },
+      `${PROVIDER_LABELS[provider]} action refreshes failed`,
+    );
+  }
+
+  /** Ingest tasks that ran past their deadline, a stuck step (dimensions: service). */
+  taskDeadlinesExceeded(): Metric {
+    return this.metric('TaskDeadlineExceeded', {}, 'deadlines passed');
+  }
+
   /** Tasks the reaper failed because nobody would finish them (dimensions: service). */
   tasksReaped(): Metric {
     return this.metric('TasksReaped', {}, 'reaped');

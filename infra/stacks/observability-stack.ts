@@ -148,6 +148,22 @@ export class ObservabilityStack extends Stack {
       description:
         'The reaper ended tasks nobody would finish (a crash during fan-out, a lost message); their jobs alerted with the retry command',
     });
+    this.alarm('ActionRefreshesFailed', {
+      // One failure is retried a day later (shared/usecases/as-traded.ts); five in an hour is the
+      // provider's action endpoint failing for many assets, which leaves unlisted splits unknown.
+      metric: metrics.actionRefreshesFailed(),
+      threshold: 5,
+      evaluationPeriods: 1,
+      description:
+        'Corporate-action refreshes failed (5 or more in an hour): splits a chart does not list stay unknown until one succeeds; search the ingest log for "corporate action refresh failed"',
+    });
+    this.alarm('TaskDeadlinesExceeded', {
+      metric: metrics.taskDeadlinesExceeded(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'An ingest task ran past its deadline (a stuck database or provider step) and its message went back to the queue; search the ingest log for "task deadline passed"',
+    });
     this.alarm('StaleAssets', {
       metric: metrics.staleAssets(),
       threshold: 1,

@@ -76,6 +76,8 @@ describe('alarms', () => {
     ['a function fails', 'Errors'],
     ['assets are stale', 'StaleAssets'],
     ['the reaper ended tasks', 'TasksReaped'],
+    ['corporate-action refreshes fail', 'ActionRefreshesFailed'],
+    ['a task runs past its deadline', 'TaskDeadlineExceeded'],
     ['the database runs out of storage', 'FreeStorageSpace'],
   ])('notify the topic when %s', (_, metricName) => {
     const alarms = alarmsOn(metricName);
@@ -130,6 +132,23 @@ describe('alarms', () => {
       Namespace: 'MarketData',
       MetricName: 'TasksReaped',
       Dimensions: [{ Name: 'service', Value: 'market-data-dev' }],
+    });
+  });
+
+  it.each([
+    ['ActionRefreshesFailed', 5, [{ Name: 'Provider', Value: 'yahoo' }]],
+    ['TaskDeadlineExceeded', 1, []],
+  ])('watch %s, as the use cases emit it, from %i an hour', (metricName, threshold, dimensions) => {
+    const [alarm] = alarmsOn(metricName);
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: threshold,
+    });
+    expect(alarm?.Metrics[0].MetricStat).toMatchObject({ Period: 3600, Stat: 'Sum' });
+    expect(alarm?.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'MarketData',
+      MetricName: metricName,
+      Dimensions: expect.arrayContaining([{ Name: 'service', Value: 'market-data-dev' }, ...dimensions]),
     });
   });
 
