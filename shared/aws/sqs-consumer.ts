@@ -92,7 +92,17 @@ export async function consumeSqsBatch(
         return false;
     }
   };
-  const acknowledged = await Promise.all(event.Records.map(handleRecord));
+  // A record whose handling throws after all (its failure report itself failed) fails alone.
+  const handled = (record: SQSRecord) =>
+    handleRecord(record).catch((error: unknown) => {
+      failing.push(record.messageId);
+      consumer.ports.log.error(`${consumer.name}: message failed (error)`, {
+        messageId: record.messageId,
+        error: String((error as Error)?.message ?? error).slice(0, 500),
+      });
+      return false;
+    });
+  const acknowledged = await Promise.all(event.Records.map(handled));
   if (event.Records.length > 0 && failing.length === event.Records.length) {
     throw new AllRecordsFailedError(
       `${consumer.name}: all ${failing.length} records of the batch failed; each is logged with its messageId`,

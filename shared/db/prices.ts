@@ -99,8 +99,9 @@ const joinStoredRanges = (select: string, ids: string, firsts: string, lasts: st
 export interface UpsertOptions {
   /**
    * The caller read, before this call, that no bar of the batch's assets was stored in the batch's
-   * ranges (an ingest task reads its range's stored bars as it starts): a large batch is then copied
-   * straight in (a bar stored since sends it to the merge). Unset, it is merged: no call checks again.
+   * ranges: a large batch is then copied straight in (insertNewBars; a bar stored since sends it to
+   * the merge). Unset, it is merged: no call checks again. Ingest knows this from its start read and
+   * calls insertNewBars itself, for the new bars of all the tasks of a batch (task-writes.ts).
    */
   noneStoredBefore?: boolean;
 }

@@ -34,7 +34,10 @@ export interface LocalRuntimeOptions {
   providerClock?: Clock;
 }
 
-/** Concurrent workers, like concurrent ingest Lambdas: fetches overlap with database writes. */
+/**
+ * Tasks in flight at once (two batches of 8): fetches overlap with database writes, and a provider's
+ * request budget is shared by few enough that none waits out its deadline for a request slot.
+ */
 export const DRAIN_WORKERS = 16;
 
 export interface DrainStats {
@@ -99,20 +102,24 @@ export class LocalRuntime {
   }
 
   /**
-   * Works the queue until it is empty, like the ingest and dlq functions would: `concurrency` workers,
-   * each taking batches of up to 10 and working a batch's messages together; successes are deleted,
+   * Works the queue until it is empty, like the ingest and dlq functions would: up to `concurrency`
+   * tasks at once, in batches of up to 10 whose messages are worked together, as the ingest function
+   * works the batch it is given (one write for the batch, see WriteGroup); successes are deleted,
    * retries put back with their delay, crashes left to reappear after the visibility timeout, dead
-   * letters marked failed.
+   * letters marked failed. `concurrency` bounds the tasks in flight, not the batches: each task may
+   * wait for its provider's request budget within its deadline.
    * Once `signal` aborts (Ctrl-C), workers take no more messages: each finishes the batch it holds and
    * returns, leaving the rest queued (the caller decides what becomes of their tasks).
    */
   async drain(concurrency = DRAIN_WORKERS, signal?: AbortSignal): Promise<DrainStats> {
     const stats: DrainStats = { processed: 0, retried: 0, deadLettered: 0, poisoned: [] };
+    const workers = Math.ceil(concurrency / 10);
+    const batchSize = Math.ceil(concurrency / workers);
     const worker = async () => {
       while (!signal?.aborted) {
-        const batch = this.queue.receive(10);
+        const batch = this.queue.receive(batchSize);
         if (batch.length > 0) {
-          // As the ingest function's batch processor: the records together, sharing one write group.
+          // As the ingest function works its batch: the records together, sharing one write group.
           const group = new WriteGroup(batch.length);
           await Promise.all(batch.map((message) => this.handle(message, stats, group)));
           continue;
@@ -123,7 +130,7 @@ export class LocalRuntime {
         await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, next - this.queueNow()))));
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(Array.from({ length: workers }, worker));
     return stats;
   }
 

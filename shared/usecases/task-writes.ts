@@ -51,34 +51,56 @@ export const writeAlone: TaskWriter = {
 /**
  * The writes in one transaction (one commit however many tasks): every task's end, listing note and
  * flags sent together (postgres.js pipelines a transaction's queries; ending a task locks its own row
- * only), with the new bars of the writes that found none stored in one COPY (insertNewBars); then the
- * other writes' bars one after another (each may take a savepoint, and savepoints must not interleave).
- * Writes go in asset order, so concurrent transactions take their row locks in one order.
+ * only), then the bars in one pass in asset order: each run of consecutive writes that found their
+ * range empty in one COPY (insertNewBars; merged one by one if a bar was stored since), every other
+ * write merged alone. One pass in one order: the bookkeeping rows the bars lock (asset_coverage,
+ * asset_month_bars) are taken in asset order by every transaction, so concurrent groups cannot
+ * deadlock on them. The first step goes out with the ends.
  * @throws TaskAlreadyEndedError when a task had ended already (rolled back: nothing is stored).
  */
 async function writeTogether(sql: Sql, writes: readonly TaskWrite[]): Promise<WriteResult[]> {
   const ordered = [...writes].sort(
-    (a, b) => a.asset.id - b.asset.id || (a.task.rangeStart < b.task.rangeStart ? -1 : 1),
+    (a, b) =>
+      a.asset.id - b.asset.id || compareText(a.task.rangeStart, b.task.rangeStart) || a.task.id - b.task.id,
   );
-  const fresh = ordered.filter((w) => w.noneStoredBefore && w.rebase === null && w.bars.length > 0);
-  const newBars = fresh.flatMap((w) => w.bars);
+  const steps = barSteps(ordered);
+  const revised = new Map<TaskWrite, number>();
   return inTransaction(sql, async (tx) => {
-    const [ended, inserted] = await Promise.all([
+    const [ended] = await Promise.all([
       Promise.all(ordered.map((w) => endWithFindings(tx, w))),
-      newBars.length > 0 && insertNewBars(tx, newBars),
+      steps[0] ? storeStep(tx, steps[0], revised) : undefined,
     ]);
     const already = ordered.filter((_, i) => !ended[i]).map((w) => w.task.id);
     if (already.length > 0)
       throw new TaskAlreadyEndedError(`task ${already.join(', ')} was ended by another delivery`);
-    const revised = new Map<TaskWrite, number>();
-    for (const w of ordered) {
-      if (inserted && fresh.includes(w)) continue;
-      const { asset, task, bars, rebase } = w;
-      const stored = await storeBars(tx, { asset, task, bars, rebase });
-      revised.set(w, stored.updated + stored.restated);
-    }
+    for (const step of steps.slice(1)) await storeStep(tx, step, revised);
     return writes.map((w) => ({ revised: revised.get(w) ?? 0 }));
   });
+}
+
+/** One step's bars: a run of fresh writes in one COPY (merged one by one if that fails), or one merge. */
+async function storeStep(tx: Sql, step: TaskWrite[], revised: Map<TaskWrite, number>): Promise<void> {
+  const newBars = isFresh(step[0] as TaskWrite) ? step.flatMap((w) => w.bars) : undefined;
+  if (newBars && (await insertNewBars(tx, newBars))) return;
+  for (const write of step) {
+    const { asset, task, bars, rebase } = write;
+    const stored = await storeBars(tx, { asset, task, bars, rebase });
+    revised.set(write, stored.updated + stored.restated);
+  }
+}
+
+const isFresh = (w: TaskWrite) => w.noneStoredBefore && w.rebase === null && w.bars.length > 0;
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The writes in order, cut into runs of fresh writes (one COPY each) and single other writes. */
+function barSteps(ordered: readonly TaskWrite[]): TaskWrite[][] {
+  const steps: TaskWrite[][] = [];
+  for (const write of ordered) {
+    const last = steps.at(-1);
+    if (last && isFresh(write) && isFresh(last[0] as TaskWrite)) last.push(write);
+    else steps.push([write]);
+  }
+  return steps;
 }
 
 /** The statements of a write other than its bars'. @returns false when the task had already ended. */
@@ -108,8 +130,8 @@ interface Queued {
 }
 
 /**
- * The writes of one received batch of messages (up to 10, processed concurrently as the ingest
- * function's batch processor does) share one transaction: one commit, one COPY of the new bars and one
+ * The writes of one received batch of messages (up to 10, worked concurrently by the ingest
+ * function's batch loop, sqs-consumer.ts, and by the local drain) share one transaction: one commit, one COPY of the new bars and one
  * round trip for every task's end and flags, instead of one of each per task. Each member of the batch
  * either writes once or leaves (it ended otherwise: skipped, deferred, retried, failed, threw); the
  * group commits once every member has done one or the other, or GROUP_WAIT_MS after the first write,
@@ -146,11 +168,11 @@ export class WriteGroup {
           this.queued.push({ deps, write, resolve, reject }),
         );
         this.timer ??= setTimeout(() => this.flush(), this.waitMs);
-        if (this.waiting === 0) this.flush();
+        if (this.waiting <= 0) this.flush();
         return written;
       },
       leave: () => {
-        if (arrive() && this.waiting === 0) this.flush();
+        if (arrive() && this.waiting <= 0) this.flush();
       },
     };
   }
@@ -160,11 +182,15 @@ export class WriteGroup {
     this.timer = undefined;
     const queued = this.queued;
     this.queued = [];
-    if (queued.length > 0) void commitTogether(queued);
+    // commitTogether settles every member; should it throw (its log line), they fail with that.
+    if (queued.length > 0)
+      void commitTogether(queued).catch((error: unknown) => {
+        for (const q of queued) q.reject(error);
+      });
   }
 }
 
-/** Never rejects: each member's promise settles with its own write's result or error. */
+/** Each member's promise settles with its own write's result or error. */
 async function commitTogether(queued: Queued[]): Promise<void> {
   // The members of a batch share their deps: the batch's pool and log.
   const { deps } = queued[0] as Queued;

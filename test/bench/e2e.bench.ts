@@ -17,8 +17,9 @@ export const START = '2022-01-01';
 export const END = '2024-12-31';
 /** Fixed so the market server has every session of the range and the run is repeatable. */
 export const NOW = new Date('2025-06-02T12:00:00Z');
-/** Like 16 concurrent ingest Lambdas; each holds a pooled connection while it writes. */
-const WORKERS = 16;
+/** Like 16 concurrent ingest Lambdas, each given batches of 10 and working a batch's tasks together. */
+const LAMBDAS = 16;
+const IN_FLIGHT = LAMBDAS * 10;
 
 /** Rounds of pipeline and baseline, each in a fresh copy of the same start; the best of each counts. */
 const ROUNDS = 3;
@@ -88,7 +89,7 @@ export const e2eSuite: Suite = (log) =>
     } finally {
       await server.stop();
     }
-  }, WORKERS + 4);
+  }, LAMBDAS + 4);
 
 /** One round in a fresh copy of the seeded database: the pipeline's backfill, then the raw COPY. */
 async function oneRound(sql: Sql, server: RemoteMarket, assets: readonly Asset[]): Promise<Round> {
@@ -104,7 +105,7 @@ async function oneRound(sql: Sql, server: RemoteMarket, assets: readonly Asset[]
       assets: assets.map((a) => a.symbol),
     });
     jobId = plan.jobId ?? 0;
-    await runtime.drain(WORKERS);
+    await runtime.drain(IN_FLIGHT);
   });
   const [job] = await sql<{ status: string; rowsUpserted: number; tasksTotal: number }[]>`
     SELECT status, rows_upserted, tasks_total FROM job_runs WHERE id = ${jobId}`;
@@ -156,10 +157,10 @@ async function warmUp(runtime: LocalRuntime, assets: { providerSymbol: string }[
   const { timezone } = getCalendar('XNYS');
   const until = localDateAt(NOW.getTime() / 1000, timezone);
   const yahoo = runtime.deps.providers.yahoo;
-  for (let i = 0; i < assets.length; i += WORKERS) {
+  for (let i = 0; i < assets.length; i += LAMBDAS) {
     await Promise.all(
       assets
-        .slice(i, i + WORKERS)
+        .slice(i, i + LAMBDAS)
         .flatMap(({ providerSymbol: symbol }) => [
           yahoo.fetchDailyBars({ symbol, start: START, end: END, timezone }),
           yahoo.fetchActionHistory?.({ symbol, until, timezone }),

@@ -88,7 +88,7 @@ export const scaleSuite: Suite = async (log) => {
             starts.push(c.start);
             ends.push(c.end);
           }
-          await runtime.drain(16);
+          await runtime.drain(160); // tasks in flight: 16 ingest Lambdas given batches of 10
         }),
       );
       log(`  daily collect ${i + 1}: ${round(collects.at(-1) ?? 0, 1)} s`);

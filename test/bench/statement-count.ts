@@ -36,7 +36,7 @@ try {
   await sql`SELECT pg_reload_conf()`;
   // Every backend re-reads its settings (SIGHUP) before its next command.
   const from = (await readFile(logFile, 'utf8')).length;
-  await runtime.drain(16);
+  await runtime.drain(160); // as the e2e suite: 16 ingest Lambdas given batches of 10
   const to = (await readFile(logFile, 'utf8')).length;
   const log = (await readFile(logFile, 'utf8')).slice(from, to);
   const executed = [

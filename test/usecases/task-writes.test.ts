@@ -4,7 +4,12 @@ import { endTask, getTask, startTask } from '#shared/db/jobs.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
 import type { JobTask } from '#shared/domain/job.ts';
 import type { AssetConfig } from '#shared/universe/universe.ts';
-import { TaskAlreadyEndedError, type TaskWrite, WriteGroup } from '#shared/usecases/task-writes.ts';
+import {
+  GROUP_WAIT_MS,
+  TaskAlreadyEndedError,
+  type TaskWrite,
+  WriteGroup,
+} from '#shared/usecases/task-writes.ts';
 import { backfillJob } from '#test/functions/support/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { days, makeBars } from '#test/support/fixtures.ts';
@@ -136,10 +141,43 @@ describe('a write group', () => {
     expect(await storedRows((writes[0] as TaskWrite).asset.id)).toBe(DATES.length);
   });
 
+  it('lets two groups whose fresh and stored writes cross commit side by side, without a deadlock', async () => {
+    // Prepare: two assets with two tasks each; in one group A's task is fresh and B's is not, in the
+    // other the reverse. Fresh COPY first and merges after would lock B after A in one group and A
+    // after B in the other.
+    const [a1, b1] = await runningWrites(2);
+    const [a2, b2] = await Promise.all(
+      [a1, b1].map(async (w) => {
+        const { tasks } = await backfillJob(db.sql, [(w as TaskWrite).asset.symbol], START, END);
+        const task = tasks[0] as JobTask;
+        await startTask(db.sql, task.id, task.jobId);
+        return { ...(w as TaskWrite), task, bars: makeBars([(w as TaskWrite).asset], DATES, 1) };
+      }),
+    );
+    const stored = (w: TaskWrite) => ({ ...w, noneStoredBefore: false });
+    const first = [a1 as TaskWrite, stored(b1 as TaskWrite)];
+    const second = [stored(a2 as TaskWrite), b2 as TaskWrite];
+    const log = recordingLog();
+    const deps = { sql: db.sql, log };
+
+    // Act
+    const [one, two] = [new WriteGroup(2), new WriteGroup(2)];
+    const results = await Promise.all([
+      ...first.map((w) => one.member().write(deps, w)),
+      ...second.map((w) => two.member().write(deps, w)),
+    ]);
+
+    // Assess: both groups committed whole, neither fell back to single writes.
+    expect(results).toHaveLength(4);
+    expect(log.entries.map((e) => e.message)).not.toContain('batch write retried task by task');
+    expect((await writersOf(first)).size).toBe(1);
+    expect((await writersOf(second)).size).toBe(1);
+  });
+
   it('commits once the members that did not write have left', async () => {
     // Prepare
     const [write] = await runningWrites(1);
-    const group = new WriteGroup(3);
+    const group = new WriteGroup(3, 600_000); // no wait ends it: the leaving does
     const [writer, left, failed] = [group.member(), group.member(), group.member()];
 
     // Act
@@ -159,10 +197,13 @@ describe('a write group', () => {
     const deps = { sql: db.sql, log: recordingLog() };
 
     // Act: the second member neither writes nor leaves within the wait.
+    const started = Date.now();
     await group.member().write(deps, write as TaskWrite);
+    const waited = Date.now() - started;
     const afterwards = await group.member().write(deps, later as TaskWrite);
 
-    // Assess: two commits, one per write.
+    // Assess: two commits, one per write, the first after its group's wait and not the default one.
+    expect(waited).toBeLessThan(GROUP_WAIT_MS);
     expect(afterwards).toEqual({ revised: 0 });
     expect((await writersOf([write, later] as TaskWrite[])).size).toBe(2);
   });

@@ -103,14 +103,21 @@ async function holdLastTask(sql: Sql, jobId: number): ReturnType<Sql['reserve']>
   return holder;
 }
 
+/** Until a statement of the drill's database waits on a lock; throws, saying so, after 10 s. */
 async function aStatementWaitsOnALock(sql: Sql): Promise<void> {
-  for (;;) {
-    const [row] = await sql<{ waiting: number }[]>`
-      SELECT count(*)::int AS waiting FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-    if ((row?.waiting ?? 0) > 0) return;
-    await sleep(10);
-  }
+  const waited = withDeadline(
+    (async () => {
+      for (;;) {
+        const [row] = await sql<{ waiting: number }[]>`
+          SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        if ((row?.waiting ?? 0) > 0) return true;
+        await sleep(10);
+      }
+    })(),
+    10_000,
+  );
+  if (!(await waited)) throw new Error('fault drill: no statement waited on the held task row within 10 s');
 }
 
 async function firstTaskEnded(sql: Sql, jobId: number): Promise<void> {
