@@ -3,7 +3,7 @@ import type { Config } from '#shared/config.ts';
 import { asDatabaseGone } from '#shared/db/connection-lost.ts';
 import { type Database, openDatabase } from '#shared/db/database.ts';
 import { migrate } from '#shared/db/migrations.ts';
-import { DRAIN_WORKERS } from '#shared/local/runtime.ts';
+import { DRAIN_IN_FLIGHT } from '#shared/local/runtime.ts';
 
 /**
  * Opens the database a CLI command works on (DATABASE_URL, or the embedded cluster under DATA_DIR),
@@ -20,7 +20,7 @@ export async function withDatabase<T>(
     dataDir: join(config.DATA_DIR, 'postgres'),
     port: config.LOCAL_DB_PORT || undefined,
     applicationName: 'market-data-cli',
-    max: DRAIN_WORKERS + 4,
+    max: DRAIN_IN_FLIGHT + 4,
   });
   try {
     // The seeds' lesson: a command never meets a table that was never migrated.

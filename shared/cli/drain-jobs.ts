@@ -1,5 +1,5 @@
 import type { Sql } from '#shared/db/client.ts';
-import { DRAIN_WORKERS, type DrainStats, type LocalRuntime } from '#shared/local/runtime.ts';
+import { DRAIN_IN_FLIGHT, type DrainStats, type LocalRuntime } from '#shared/local/runtime.ts';
 import { interruptJobs } from '#shared/usecases/interrupt-jobs.ts';
 import { watchDatabase } from './database-watch.ts';
 import { InterruptedError, stoppable, stopSignalReceived } from './interrupt.ts';
@@ -29,7 +29,7 @@ export async function drainJobs(
   try {
     stats = await stoppable((signal) =>
       withJobProgress(db.sql, jobIds, showProgress, () =>
-        withGrace(runtime.drain(DRAIN_WORKERS, AbortSignal.any([signal, watch.signal])), signal),
+        withGrace(runtime.drain(DRAIN_IN_FLIGHT, AbortSignal.any([signal, watch.signal])), signal),
       ),
     );
   } finally {

@@ -38,7 +38,7 @@ export interface LocalRuntimeOptions {
  * Tasks in flight at once (two batches of 8): fetches overlap with database writes, and a provider's
  * request budget is shared by few enough that none waits out its deadline for a request slot.
  */
-export const DRAIN_WORKERS = 16;
+export const DRAIN_IN_FLIGHT = 16;
 
 export interface DrainStats {
   processed: number;
@@ -111,7 +111,7 @@ export class LocalRuntime {
    * Once `signal` aborts (Ctrl-C), workers take no more messages: each finishes the batch it holds and
    * returns, leaving the rest queued (the caller decides what becomes of their tasks).
    */
-  async drain(concurrency = DRAIN_WORKERS, signal?: AbortSignal): Promise<DrainStats> {
+  async drain(concurrency = DRAIN_IN_FLIGHT, signal?: AbortSignal): Promise<DrainStats> {
     const stats: DrainStats = { processed: 0, retried: 0, deadLettered: 0, poisoned: [] };
     const workers = Math.ceil(concurrency / 10);
     const batchSize = Math.ceil(concurrency / workers);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { summariseIssues } from '#shared/http/errors.ts';
-import { DRAIN_WORKERS } from '#shared/local/runtime.ts';
+import { DRAIN_IN_FLIGHT } from '#shared/local/runtime.ts';
 import type { FaultsInput } from '#shared/market-server/index.ts';
 
 /** Soak options that cannot work: a fault rate above 1, zero assets, a pool smaller than the workers. */
@@ -19,7 +19,7 @@ export const soakOptionsSchema = z
     /** Seeds the market server's prices and fault draws: the same seed meets the same faults. */
     seed: z.number().int().default(1),
     /** Concurrent drain workers, like concurrent ingest Lambdas. */
-    workers: z.number().int().min(1).max(64).default(DRAIN_WORKERS),
+    workers: z.number().int().min(1).max(64).default(DRAIN_IN_FLIGHT),
     /** Database pool size; each worker holds a connection while it writes. Default: workers + 4. */
     pool: z.number().int().min(1).max(150).optional(),
     /** Retry rounds (`retryFailedOf`) per phase before the failed tasks are left as they are. */
