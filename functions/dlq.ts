@@ -14,6 +14,6 @@ const ports = { deps: () => pipelineDeps(env), log, metrics: emfMetrics };
  * (not a task message, unknown task, another job's) is reported failed and stays in the DLQ, where its
  * depth alarm brings a person to it.
  */
-export const handler = withObservability((event: SQSEvent, context) =>
-  consumeSqsBatch(event, context, { name: 'dead-letter', consume: consumeDeadLetter, ports }),
+export const handler = withObservability((event: SQSEvent) =>
+  consumeSqsBatch(event, { name: 'dead-letter', consume: consumeDeadLetter, ports }),
 );

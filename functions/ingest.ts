@@ -20,6 +20,6 @@ const writeGroup = (size: number) => new WriteGroup(size);
  * SQS batches of ingest tasks, with a partial batch response: only failed records come back. A batch's
  * records run concurrently and share one transaction for their writes (WriteGroup).
  */
-export const handler = withObservability((event: SQSEvent, context) =>
-  consumeSqsBatch(event, context, { name: 'ingest', consume: consumeTask, ports, queue, writeGroup }),
+export const handler = withObservability((event: SQSEvent) =>
+  consumeSqsBatch(event, { name: 'ingest', consume: consumeTask, ports, queue, writeGroup }),
 );

@@ -1,4 +1,4 @@
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import {
   type ConsumeOutcome,
@@ -49,11 +49,7 @@ export interface SqsConsumer {
  * before the write group; its parallel mode was an option the group would have depended on, and the
  * outcomes and failures were already this function's.)
  */
-export async function consumeSqsBatch(
-  event: SQSEvent,
-  _context: Context,
-  consumer: SqsConsumer,
-): Promise<SQSBatchResponse> {
+export async function consumeSqsBatch(event: SQSEvent, consumer: SqsConsumer): Promise<SQSBatchResponse> {
   const failing: string[] = [];
   const batch = consumer.writeGroup?.(event.Records.length);
   const handleRecord = async (record: SQSRecord): Promise<boolean> => {
@@ -92,14 +88,13 @@ export async function consumeSqsBatch(
         return false;
     }
   };
-  // A record whose handling throws after all (its failure report itself failed) fails alone.
+  // A record whose handling throws after all (a record without its attributes) fails alone, logged
+  // and counted like any other failed record.
   const handled = (record: SQSRecord) =>
     handleRecord(record).catch((error: unknown) => {
+      const received = { messageId: record.messageId, body: record.body, receiveCount: 1 };
+      reportFailedRecord(consumer.ports, consumer.name, received, failureOf(error));
       failing.push(record.messageId);
-      consumer.ports.log.error(`${consumer.name}: message failed (error)`, {
-        messageId: record.messageId,
-        error: String((error as Error)?.message ?? error).slice(0, 500),
-      });
       return false;
     });
   const acknowledged = await Promise.all(event.Records.map(handled));

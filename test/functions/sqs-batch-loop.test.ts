@@ -4,7 +4,6 @@ import type { ConsumeOutcome } from '#shared/usecases/consume-outcome.ts';
 import { WriteGroup } from '#shared/usecases/task-writes.ts';
 import { sqsBatch } from '#test/reliability/bad-input/support/sqs-batch.ts';
 import { recordingLog } from '#test/support/recording-log.ts';
-import { lambdaContext } from './support/lambda-harness.ts';
 
 /** A consumer whose outcome per message body is given; `throws` makes its handling throw. */
 function consumer(outcomes: Record<string, ConsumeOutcome | 'throws'>, sent: string[] = []) {
@@ -34,7 +33,7 @@ function consumer(outcomes: Record<string, ConsumeOutcome | 'throws'>, sent: str
       },
     },
   };
-  return { spec, log, seen };
+  return { spec, log, seen, counted };
 }
 
 const message = { taskId: 7, jobId: 1 };
@@ -55,7 +54,7 @@ describe("the SQS batch loop (sqs-consumer.ts), on Lambda's recorded event shape
     const event = sqsBatch(['done', 'defer', 'retry', 'poison']);
 
     // Act
-    const response = await consumeSqsBatch(event, lambdaContext('ingest'), spec);
+    const response = await consumeSqsBatch(event, spec);
 
     // Assess: the retried record is postponed and failed, the deferred one re-sent and acknowledged.
     const ids = event.Records.map((r) => r.messageId);
@@ -68,11 +67,11 @@ describe("the SQS batch loop (sqs-consumer.ts), on Lambda's recorded event shape
 
   it('fails only the record whose handling throws, logging it, and acknowledges the rest', async () => {
     // Prepare
-    const { spec, log } = consumer({ fine: { kind: 'done', taskId: 1 }, broken: 'throws' });
+    const { spec, log, counted } = consumer({ fine: { kind: 'done', taskId: 1 }, broken: 'throws' });
     const event = sqsBatch(['fine', 'broken']);
 
     // Act
-    const response = await consumeSqsBatch(event, lambdaContext('ingest'), spec);
+    const response = await consumeSqsBatch(event, spec);
 
     // Assess
     const broken = event.Records[1]?.messageId;
@@ -80,6 +79,7 @@ describe("the SQS batch loop (sqs-consumer.ts), on Lambda's recorded event shape
     expect(log.entries).toContainEqual(
       expect.objectContaining({ level: 'error', context: expect.objectContaining({ messageId: broken }) }),
     );
+    expect(counted).toEqual(['RecordsFailed']);
   });
 
   it('fails the invocation when every record failed for a reason other than a deliberate retry', async () => {
@@ -90,9 +90,7 @@ describe("the SQS batch loop (sqs-consumer.ts), on Lambda's recorded event shape
     });
 
     // Act and assess
-    await expect(consumeSqsBatch(sqsBatch(['a', 'b']), lambdaContext('ingest'), spec)).rejects.toThrow(
-      AllRecordsFailedError,
-    );
+    await expect(consumeSqsBatch(sqsBatch(['a', 'b']), spec)).rejects.toThrow(AllRecordsFailedError);
   });
 
   it('does not fail the invocation for a batch of deliberate retries', async () => {
@@ -101,7 +99,7 @@ describe("the SQS batch loop (sqs-consumer.ts), on Lambda's recorded event shape
     const event = sqsBatch(['r']);
 
     // Act
-    const response = await consumeSqsBatch(event, lambdaContext('ingest'), spec);
+    const response = await consumeSqsBatch(event, spec);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
