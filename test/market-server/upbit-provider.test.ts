@@ -130,16 +130,15 @@ describe('The Upbit provider against the market server', () => {
     });
 
     // Act: 2,000 days, 10 pages
-    const started = Date.now();
     const outcome = expectOk(await provider.fetchDailyBars({ ...request, start: '2019-07-12' }));
-    const elapsedMs = Date.now() - started;
     const stats = limited.stats();
     await limited.stop();
 
-    // Assess
+    // Assess: the server counts per wall-clock second and answers 429 past 4, so ten 200s mean the
+    // provider spread its pages over at least three seconds. (How long that took is not asserted: with
+    // windows aligned to the clock's seconds, it can be anything just over one second.)
     expect(outcome.requests).toBe(10);
     expect(outcome.bars).toEqual(limited.barsFor('upbit', request.symbol, '2019-07-12', request.end));
     expect(stats.byRoute['upbit-candles-days']).toEqual({ '200': 10 });
-    expect(elapsedMs).toBeGreaterThanOrEqual(2_000);
   }, 10_000);
 });

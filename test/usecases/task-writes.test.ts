@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAssets, syncAssets } from '#shared/db/assets.ts';
 import { endTask, getTask, startTask } from '#shared/db/jobs.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
@@ -196,14 +196,17 @@ describe('a write group', () => {
     const group = new WriteGroup(2, 50);
     const deps = { sql: db.sql, log: recordingLog() };
 
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+
     // Act: the second member neither writes nor leaves within the wait.
-    const started = Date.now();
     await group.member().write(deps, write as TaskWrite);
-    const waited = Date.now() - started;
     const afterwards = await group.member().write(deps, later as TaskWrite);
 
-    // Assess: two commits, one per write, the first after its group's wait and not the default one.
-    expect(waited).toBeLessThan(GROUP_WAIT_MS);
+    // Assess: two commits, one per write, the first ended by its group's wait and not the default one.
+    // (The first write's promise cannot settle otherwise: its group's other member has not come.)
+    expect(timers.mock.calls.map(([, ms]) => ms)).toContain(50);
+    expect(timers.mock.calls.map(([, ms]) => ms)).not.toContain(GROUP_WAIT_MS);
+    timers.mockRestore();
     expect(afterwards).toEqual({ revised: 0 });
     expect((await writersOf([write, later] as TaskWrite[])).size).toBe(2);
   });
