@@ -3,14 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addDays, utcDate } from '#shared/domain/dates.ts';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
-import { runCli, spawnCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli, spawnCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { createSpyJob } from '#test/support/spy-job.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 const exec = promisify(execFile);
 let db: TestDatabase;

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { CLI_PROCESS_TEST_TIMEOUT_MS } from '#test/support/cli-process.ts';
 import { type FakePostgres, startFakePostgres } from '#test/support/fake-postgres.ts';
 import {
   createFakeServerCertificates,
   type FakeServerCertificates,
 } from '#test/support/fake-server-certificates.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 

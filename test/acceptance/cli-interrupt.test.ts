@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getCalendar } from '#shared/calendars/index.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
-import { runCli, spawnCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli, spawnCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { eventually, type MarketGate, startMarketGate } from '#test/support/gated-market.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 // Yahoo assets, one 2024 H1 chunk each: six tasks staggered at the default 2 requests a second.
 const ASSETS = ['XLK', 'XLV', 'XLF', 'XLE', 'XLY', 'XLP'];

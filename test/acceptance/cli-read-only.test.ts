@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
-import { runCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli } from '#test/support/cli-process.ts';
 import { snapshotRows } from '#test/support/cli-snapshot.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { createSpyJob } from '#test/support/spy-job.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 let db: TestDatabase;
 let jobId: number;

@@ -1,12 +1,14 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stopLocalPostgres } from '#shared/db/local-postgres.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
 import { withDeadline } from '#test/reliability/support/deadline.ts';
-import { spawnCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, spawnCli } from '#test/support/cli-process.ts';
 import { eventually, startMarketGate } from '#test/support/gated-market.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 let market: MarketServer;
 let dataDir: string;

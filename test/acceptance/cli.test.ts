@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getCalendar } from '#shared/calendars/index.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { pricesChecksum } from '#test/support/fixtures.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 
@@ -35,9 +38,9 @@ async function jobCount(): Promise<number> {
 
 describe('npm start -- --offline', () => {
   it('ingests the last 7 sessions of the default universe and reports every asset fresh', async () => {
-    const { code, stdout } = await cli('--json', 'start', '--offline');
+    const { code, stdout, stderr } = await cli('--json', 'start', '--offline');
+    expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout);
-    expect(code).toBe(0);
     expect(result.jobs.map((j: { status: string }) => j.status)).toEqual(['success', 'success', 'success']);
     expect(result.freshness.stale).toBe(0);
     expect(result.freshness.ok).toBe(20);

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getCalendar } from '#shared/calendars/index.ts';
 import { listAssets, syncAssets } from '#shared/db/assets.ts';
 import { upsertCorporateActions } from '#shared/db/corporate-actions.ts';
 import { upsertDailyBars } from '#shared/db/prices.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { pricesChecksum } from '#test/support/fixtures.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 

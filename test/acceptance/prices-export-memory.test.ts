@@ -3,10 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
-import { runCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 /*
  * Bounded memory, structurally: exporting four times the bars must not take much more memory than

@@ -3,14 +3,16 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureAnalystLogin, readerUrl } from '#shared/db/analyst-login.ts';
 import { listAssets, syncAssets } from '#shared/db/assets.ts';
 import { upsertCorporateActions } from '#shared/db/corporate-actions.ts';
 import { withDeadline } from '#test/reliability/support/deadline.ts';
-import { runCli, spawnCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli, spawnCli } from '#test/support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { eventually } from '#test/support/gated-market.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 /*
  * `prices --output` in remote mode against a test database, read through a read-only login

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getCalendar } from '#shared/calendars/index.ts';
 import { adjustedPrices } from '#shared/db/adjusted-prices.ts';
 import { recordQualityFlags } from '#shared/db/quality-flags.ts';
@@ -8,7 +8,7 @@ import { type MarketServer, startMarketServer } from '#shared/market-server/inde
 import { coverageByYear } from '#shared/usecases/coverage-by-year.ts';
 import { assessFreshness } from '#shared/usecases/freshness.ts';
 import { findChromium, launchChromium, NO_CHROMIUM_REASON } from '#test/support/browser.ts';
-import { runCli, spawnCli } from '#test/support/cli-process.ts';
+import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli, spawnCli } from '#test/support/cli-process.ts';
 import { eventually, type MarketGate, startMarketGate } from '#test/support/gated-market.ts';
 import {
   type ConsoleFixture,
@@ -16,6 +16,8 @@ import {
   recordFailedJob,
   startConsoleFixture,
 } from './console-fixture.ts';
+
+vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
 
 /*
  * The console's pages in Debian's Chromium (playwright-core drives it; no browser is downloaded), over

@@ -42,3 +42,10 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   const { code } = await cli.exited;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
+
+/**
+ * The test timeout of a file that runs the CLI as processes (set with vi.setConfig). Starting one
+ * (node, tsx, the imports) takes 2 s on a quiet machine and 5-12 s on a loaded 2-core one, and a test
+ * may start several: the default 30 s is a hang guard for in-process tests, too tight for these.
+ */
+export const CLI_PROCESS_TEST_TIMEOUT_MS = 120_000;
