@@ -77,15 +77,25 @@ export class PipelineMetrics {
   /** Every failed queue message, whatever its reason: the sum of recordsFailed over the reasons. */
   allRecordsFailed(period = Duration.minutes(5)): MathExpression {
     const reasons = Object.keys(RECORD_FAILURE_LABELS) as RecordFailureReason[];
-    const usingMetrics = Object.fromEntries(
-      reasons.map((r, i) => [`r${i}`, this.recordsFailed(r).with({ period })]),
-    );
-    return new MathExpression({
-      expression: `SUM([${reasons.map((_, i) => `FILL(r${i}, 0)`).join(', ')}])`,
-      usingMetrics,
+    return sumOf(
+      reasons.map((r) => this.recordsFailed(r)),
       period,
-      label: 'failed records',
-    });
+      'failed records',
+    );
+  }
+
+  /** Job alerts that could not be delivered (dimensions: service, Status; a success sends none). */
+  announcementsFailed(status: AlertedJobStatus): Metric {
+    return this.metric('AnnouncementsFailed', { Status: status }, `${JOB_STATUS_LABELS[status]} undelivered`);
+  }
+
+  /** Every undelivered job alert, whatever the job's status: the sum of announcementsFailed. */
+  allAnnouncementsFailed(period = Duration.minutes(5)): MathExpression {
+    return sumOf(
+      ALERTED_JOB_STATUSES.map((s) => this.announcementsFailed(s)),
+      period,
+      'undelivered job alerts',
+    );
   }
 
   /** Corporate-action refreshes that failed (dimensions: service, Provider; Yahoo is the one with actions). */
@@ -127,4 +137,21 @@ export class PipelineMetrics {
       label,
     });
   }
+}
+
+/** The statuses whose jobs are alerted (shared/usecases/finish-job.ts): every final one but success. */
+type AlertedJobStatus = Exclude<FinalJobStatus, 'success'>;
+const ALERTED_JOB_STATUSES: AlertedJobStatus[] = ['partial_failure', 'failure'];
+
+/**
+ * The sum of single metrics (one per dimension value) over `period`, a missing datapoint counting 0:
+ * what one alarm on a metric emitted with several dimension sets watches.
+ */
+function sumOf(metrics: Metric[], period: Duration, label: string): MathExpression {
+  return new MathExpression({
+    expression: `SUM([${metrics.map((_, i) => `FILL(m${i}, 0)`).join(', ')}])`,
+    usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m.with({ period })])),
+    period,
+    label,
+  });
 }

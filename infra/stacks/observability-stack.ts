@@ -141,6 +141,15 @@ export class ObservabilityStack extends Stack {
       description:
         'Queue messages failed (RecordsFailed by Reason): search the ingest and dlq logs for "message failed"',
     });
+    this.alarm('AnnouncementsFailed', {
+      // The alert of a job that did not succeed could not be posted: the job is announced again with its
+      // message's redelivery, so the alert is late, and lost if Discord stays down for 5 receives.
+      metric: metrics.allAnnouncementsFailed(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description:
+        'A failed or partly failed job could not be announced in Discord; it is retried with its message: check the Discord webhook secret and Discord, then `jobs` for the job',
+    });
     this.alarm('TasksReaped', {
       metric: metrics.tasksReaped(),
       threshold: 1,

@@ -102,23 +102,28 @@ describe('alarms', () => {
     });
   });
 
-  it('page on any failed queue message within five minutes, summing RecordsFailed over every reason', () => {
+  it.each([
+    ['RecordsFailed', 'Reason', ['unreadable', 'unknown-task', 'wrong-job', 'error']],
+    ['AnnouncementsFailed', 'Status', ['partial_failure', 'failure']],
+  ])('page on the first %s within five minutes, summed over every %s', (metricName, dimension, values) => {
     const [alarm] = Object.values(dev.observability.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
-      .filter((p) => p.AlarmName === 'MarketData-dev-Observability-RecordsFailed');
+      .filter((p) => p.AlarmName === `MarketData-dev-Observability-${metricName}`);
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
     expect(alarm?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
     const queries: { Expression?: string; MetricStat?: { Metric: unknown; Period: number; Stat: string } }[] =
       alarm?.Metrics;
-    expect(queries.find((q) => q.Expression)?.Expression).toMatch(/^SUM\(\[FILL\(r0, 0\)/);
+    expect(queries.find((q) => q.Expression)?.Expression).toBe(
+      `SUM([${values.map((_, i) => `FILL(m${i}, 0)`).join(', ')}])`,
+    );
     const stats = queries.flatMap((q) => (q.MetricStat ? [q.MetricStat] : []));
     expect(stats.map((m) => m.Metric)).toEqual(
-      ['unreadable', 'unknown-task', 'wrong-job', 'error'].map((reason) => ({
+      values.map((value) => ({
         Namespace: 'MarketData',
-        MetricName: 'RecordsFailed',
+        MetricName: metricName,
         Dimensions: expect.arrayContaining([
           { Name: 'service', Value: 'market-data-dev' },
-          { Name: 'Reason', Value: reason },
+          { Name: dimension, Value: value },
         ]),
       })),
     );
