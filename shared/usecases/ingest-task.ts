@@ -63,13 +63,16 @@ async function ingestTaskNow(
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
 
   const started = await startIngest(deps.sql, taskId, message.jobId);
-  if (!started) return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
+  if (!started) {
+    writer.leave(); // announcing (whyNotStarted) must not hold the batch's write
+    return { kind: 'skipped', taskId, reason: await whyNotStarted(deps, message) };
+  }
   const { task, asset } = started;
   const calendar = getCalendar(asset.calendar);
   const lastComplete = calendar.expectedLastSession(deps.now());
   const end = task.rangeEnd < lastComplete ? task.rangeEnd : lastComplete;
   if (end < task.rangeStart)
-    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings: [] }, asset.provider);
+    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings: [] }, asset.provider, writer);
 
   const fetched = await deps.providers[asset.provider].fetchDailyBars({
     symbol: asset.providerSymbol,
@@ -80,9 +83,9 @@ async function ingestTaskNow(
   const outcome = await onStoredBasis(deps, asset, fetched, started.actions); // as traded: later splits un-applied
   if (outcome.kind === 'not-found' && (await noteSuspectedDelisting(deps, asset, task, outcome.reason))) {
     const warnings = [`suspected delisted: ${outcome.reason}`];
-    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider);
+    return finish(deps, task, { status: 'success', rowsUpserted: 0, warnings }, asset.provider, writer);
   }
-  if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider);
+  if (outcome.kind !== 'ok') return handleFailure(deps, task, outcome, receiveCount, asset.provider, writer);
   const told = { firstSession: outcome.firstSession, earliestBar: outcome.bars[0]?.sessionDate };
   const { listedOn, changed } = listingAfterAnswer(asset, told, started.firstStored);
   // Written with the bars, or alone when the task ends otherwise; not at all when nothing changes.
@@ -95,7 +98,7 @@ async function ingestTaskNow(
   );
   if (empty) {
     await noteListing(deps.sql);
-    return handleFailure(deps, task, empty, receiveCount, asset.provider);
+    return handleFailure(deps, task, empty, receiveCount, asset.provider, writer);
   }
 
   const report = validateBars({
@@ -136,6 +139,7 @@ async function ingestTaskNow(
       { kind: 'failed', retryable: true, reason: rebased.retry },
       receiveCount,
       asset.provider,
+      writer,
     );
   }
   const write: TaskWrite = {
@@ -170,13 +174,15 @@ async function handleFailure(
   outcome: Exclude<FetchOutcome, { kind: 'ok' }>,
   receiveCount: number,
   provider: string,
+  writer: TaskWriter,
 ): Promise<IngestResult> {
+  writer.leave(); // this task writes no bars: its batch's write need not wait for it
   const reason = `${outcome.kind}: ${outcome.reason}`;
   if (outcome.kind === 'rate-limited') {
     deps.metrics.add('TasksRateLimited', 1, { Provider: provider });
     const decision = await decideRateLimitWait(deps, task, { retryAfterMs: outcome.retryAfterMs, reason });
     if (decision.wait) return { kind: 'defer', taskId: task.id, delaySeconds: decision.delaySeconds, reason };
-    return finish(deps, task, { status: 'failed', error: decision.error, rowsUpserted: 0 }, provider);
+    return finish(deps, task, { status: 'failed', error: decision.error, rowsUpserted: 0 }, provider, writer);
   }
   if (outcome.kind === 'failed' && outcome.retryable && receiveCount < deps.settings.maxAttempts) {
     await noteTaskRetry(deps.sql, task.id, reason);
@@ -184,7 +190,13 @@ async function handleFailure(
   }
   const attempts =
     outcome.kind === 'failed' && outcome.retryable ? ` (gave up after ${receiveCount} attempts)` : '';
-  return finish(deps, task, { status: 'failed', error: `${reason}${attempts}`, rowsUpserted: 0 }, provider);
+  return finish(
+    deps,
+    task,
+    { status: 'failed', error: `${reason}${attempts}`, rowsUpserted: 0 },
+    provider,
+    writer,
+  );
 }
 
 async function finish(
@@ -192,7 +204,9 @@ async function finish(
   task: JobTask,
   outcome: Parameters<typeof endTask>[2],
   provider: string,
+  writer: TaskWriter,
 ): Promise<IngestResult> {
+  writer.leave(); // ends without bars, and its announcement must not hold the batch's write
   const ended = await endTask(deps.sql, task.id, outcome);
   if (outcome.status === 'failed') {
     deps.metrics.add('TasksFailed', 1, { Provider: provider });

@@ -41,11 +41,18 @@ export interface TaskWriter {
    * @throws TaskAlreadyEndedError when the task had ended already (nothing of the write is stored).
    */
   write(deps: { sql: Sql; log: Log }, write: TaskWrite): Promise<WriteResult>;
+  /**
+   * This task will not write (it ends otherwise, or not at all this delivery): whoever shares the
+   * write stops waiting for it. Call it before anything slow, such as announcing a job; a no-op after
+   * a write or a first leave.
+   */
+  leave(): void;
 }
 
 /** Every write in a transaction of its own. */
 export const writeAlone: TaskWriter = {
   write: async ({ sql }, write) => (await writeTogether(sql, [write]))[0] as WriteResult,
+  leave: () => undefined,
 };
 
 /**
@@ -153,7 +160,7 @@ export class WriteGroup {
   }
 
   /** One member's writer, and how it leaves without a write; each is a no-op after either. */
-  member(): TaskWriter & { leave(): void } {
+  member(): TaskWriter {
     let arrived = false;
     const arrive = () => {
       if (arrived) return false;

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Asset } from '#shared/db/assets.ts';
 import { claimJobAnnouncement } from '#shared/db/jobs.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
+import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { AnnouncementNotDeliveredError, announceJob } from '#shared/usecases/finish-job.ts';
 import { ingestTask } from '#shared/usecases/ingest-task.ts';
+import { WriteGroup } from '#shared/usecases/task-writes.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
 import { assetConfig, jobOver, NOW, pipelineHarness, useAssets } from './support/harness.ts';
 
@@ -81,6 +84,40 @@ describe('The announcement of a failed job', () => {
     ]);
     expect(await announcedAt(job.jobId)).not.toBeNull();
     expect(await claimJobAnnouncement(db.sql, job.jobId)).toBeUndefined();
+  });
+});
+
+describe('A task that ends without bars in a batch', () => {
+  it('leaves the batch’s write before it announces its job, so its batch-mates commit meanwhile', async () => {
+    // Prepare: one job's task writes bars; another job's only task fails, and its alert hangs
+    const assets = await useAssets(db.sql, [assetConfig('MATE'), assetConfig('GONE')]);
+    const [mate, gone] = [assets.find((a) => a.symbol === 'MATE'), assets.find((a) => a.symbol === 'GONE')];
+    const writing = await jobOver(db.sql, [mate as Asset], '2025-03-03', '2025-03-07');
+    const failing = await jobOver(db.sql, [gone as Asset], '2025-03-03', '2025-03-07');
+    const harness = pipelineHarness({ sql: db.sql, server });
+    let alertStarted = (): void => undefined;
+    let deliverAlert = (_delivered: boolean): void => undefined;
+    const alerting = new Promise<void>((resolve) => {
+      alertStarted = resolve;
+    });
+    harness.deps.alerter.send = () => {
+      alertStarted();
+      return new Promise<boolean>((resolve) => {
+        deliverAlert = resolve;
+      });
+    };
+    const batch = new WriteGroup(2, 600_000); // only the members end the wait, never the clock
+
+    // Act: the failing task runs into its announcement first, then the other task writes
+    const failed = ingestTask(harness.deps, failing.messages[0] as TaskMessage, 1, batch.member());
+    await alerting;
+    const written = await ingestTask(harness.deps, writing.messages[0] as TaskMessage, 1, batch.member());
+    deliverAlert(true);
+
+    // Assess: the write committed while the alert was still out
+    expect(written).toMatchObject({ kind: 'done', status: 'success', rows: 5 });
+    await expect(failed).resolves.toMatchObject({ kind: 'done', status: 'failed' });
+    expect(harness.alerter.alerts).toEqual([]); // send was replaced: nothing recorded
   });
 });
 
