@@ -18,7 +18,13 @@ import { decideRateLimitWait } from './rate-limit-wait.ts';
 import { checkRebase, withoutRebaseArtifacts } from './rebase.ts';
 import { withTaskDeadline } from './task-deadline.ts';
 import { taskOfMessage } from './task-of-message.ts';
-import { TaskAlreadyEndedError, type TaskWrite, type TaskWriter, writeAlone } from './task-writes.ts';
+import {
+  TaskAlreadyEndedError,
+  type TaskWrite,
+  type TaskWriter,
+  type WriteResult,
+  writeAlone,
+} from './task-writes.ts';
 
 export type IngestResult =
   | { kind: 'done'; taskId: number; status: 'success' | 'failed'; rows: number }
@@ -47,6 +53,7 @@ const CONSUMER = 'ingest';
  * 5. Validate, then in one transaction: end the task, upsert the accepted bars, record quality flags
  *    (task-writes.ts; `writer` may share the transaction with the other tasks of the message's batch).
  * 6. After the commit, settle the job: if that was its last task, it ends; events, alerts (announceJob).
+ *    Of the tasks of one job that committed together, one settles it for all.
  * @throws PoisonMessageError when the task does not exist or is another job's (nothing is written).
  */
 async function ingestTaskNow(
@@ -152,17 +159,18 @@ async function ingestTaskNow(
     flags: withoutRebaseArtifacts(flags, rebased, bars),
     listing: changed ? told : undefined,
   };
-  let revised = 0;
+  let written: WriteResult;
   try {
-    ({ revised } = await writer.write(deps, write));
+    written = await writer.write(deps, write);
   } catch (error) {
     if (!(error instanceof TaskAlreadyEndedError)) throw error;
     await announceJob(deps, task.jobId);
     return { kind: 'skipped', taskId, reason: 'task ended by another delivery' };
   }
   deps.metrics.add('RowsIngested', bars.length, { Provider: asset.provider });
-  if (revised > 0) deps.metrics.add('BarsRevised', revised, { Provider: asset.provider });
-  await announceJob(deps, task.jobId); // after the commit: see settleJobs
+  if (written.revised > 0) deps.metrics.add('BarsRevised', written.revised, { Provider: asset.provider });
+  // After the commit (see settleJobs); once for the tasks of its job that committed with this one.
+  if (written.settlesJob) await announceJob(deps, task.jobId);
   return { kind: 'done', taskId, status: 'success', rows: bars.length };
 }
 

@@ -27,6 +27,11 @@ export interface TaskWrite {
 export interface WriteResult {
   /** Stored bars whose values changed: revised or restated. */
   revised: number;
+  /**
+   * Whether this write's task settles its job after the commit (announceJob). Of the writes of one job
+   * committed together, one does, for all: a settle sees every task the commit ended.
+   */
+  settlesJob: boolean;
 }
 
 /** Another delivery of the task's message ended it meanwhile: its outcome stands, nothing was stored. */
@@ -81,7 +86,11 @@ async function writeTogether(sql: Sql, writes: readonly TaskWrite[]): Promise<Wr
     if (already.length > 0)
       throw new TaskAlreadyEndedError(`task ${already.join(', ')} was ended by another delivery`);
     for (const step of steps.slice(1)) await storeStep(tx, step, revised);
-    return writes.map((w) => ({ revised: revised.get(w) ?? 0 }));
+    const settling = new Map(writes.map((w) => [w.task.jobId, w])); // the last write of each job
+    return writes.map((w) => ({
+      revised: revised.get(w) ?? 0,
+      settlesJob: settling.get(w.task.jobId) === w,
+    }));
   });
 }
 

@@ -9,6 +9,7 @@ import {
   TaskAlreadyEndedError,
   type TaskWrite,
   WriteGroup,
+  type WriteResult,
 } from '#shared/usecases/task-writes.ts';
 import { backfillJob } from '#test/functions/support/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/database.ts';
@@ -84,7 +85,7 @@ describe('a write group', () => {
     const results = await Promise.all(writes.map((w) => group.member().write(deps, w)));
 
     // Assess
-    expect(results).toEqual([{ revised: 0 }, { revised: 0 }, { revised: 0 }]);
+    expect(results.map((r) => r.revised)).toEqual([0, 0, 0]);
     expect((await writersOf(writes)).size).toBe(1);
     for (const w of writes) {
       expect(await getTask(db.sql, w.task.id)).toMatchObject({
@@ -118,6 +119,25 @@ describe('a write group', () => {
       expect(await storedRows(w.asset.id)).toBe(DATES.length);
     }
     expect(log.entries.map((e) => e.message)).toContain('batch write retried task by task');
+    // Each committed alone, so each settles its job: one settle could run before another's commit.
+    for (const r of [results[0], results[2]])
+      expect((r as PromiseFulfilledResult<WriteResult>).value.settlesJob).toBe(true);
+  });
+
+  it('has one write of each job settle it, for all of that job’s writes it committed', async () => {
+    // Prepare: two jobs of two tasks each, their writes interleaved in the batch
+    const [a1, a2] = await runningWrites(2);
+    const [b1, b2] = await runningWrites(2);
+    const writes = [a1, b1, a2, b2] as TaskWrite[];
+    const group = new WriteGroup(writes.length);
+    const deps = { sql: db.sql, log: recordingLog() };
+
+    // Act
+    const results = await Promise.all(writes.map((w) => group.member().write(deps, w)));
+
+    // Assess
+    expect((await writersOf(writes)).size).toBe(1);
+    expect(results.map((r) => r.settlesJob)).toEqual([false, false, true, true]);
   });
 
   it('merges bars stored since a task looked, and logs their revisions with that task', async () => {
@@ -132,7 +152,7 @@ describe('a write group', () => {
     const results = await Promise.all(writes.map((w) => group.member().write(deps, w)));
 
     // Assess
-    expect(results).toEqual([{ revised: 0 }, { revised: DATES.length }]);
+    expect(results.map((r) => r.revised)).toEqual([0, DATES.length]);
     expect((await writersOf(writes)).size).toBe(1);
     const [revisions] = await db.sql<[{ n: number; tasks: string[] }]>`
       SELECT count(*)::int AS n, array_agg(DISTINCT task_id::text) AS tasks
@@ -186,7 +206,7 @@ describe('a write group', () => {
     failed.leave();
 
     // Assess
-    await expect(written).resolves.toEqual({ revised: 0 });
+    await expect(written).resolves.toEqual({ revised: 0, settlesJob: true });
     expect(await getTask(db.sql, (write as TaskWrite).task.id)).toMatchObject({ status: 'success' });
   });
 
@@ -207,7 +227,7 @@ describe('a write group', () => {
     expect(timers.mock.calls.map(([, ms]) => ms)).toContain(50);
     expect(timers.mock.calls.map(([, ms]) => ms)).not.toContain(GROUP_WAIT_MS);
     timers.mockRestore();
-    expect(afterwards).toEqual({ revised: 0 });
+    expect(afterwards).toEqual({ revised: 0, settlesJob: true });
     expect((await writersOf([write, later] as TaskWrite[])).size).toBe(2);
   });
 });
