@@ -84,6 +84,10 @@ export const marketServerOptionsSchema = z.strictObject({
   historyStart: z._default(isoDateSchema, '2000-01-03'),
   /** Upbit's per-second limit for the candle group, counted per wall-clock second. */
   upbitRequestsPerSecond: z.number().int().positive().default(10),
+  /** The wall clock (epoch ms) Upbit's per-second windows are counted on; tests may freeze it. */
+  upbitWallClock: z
+    .custom<() => number>(isFunction, 'expected a function returning epoch ms')
+    .default(() => Date.now),
   /** Deliberate price jumps: every price of `symbol` from session `from` on is multiplied by `factor`. */
   priceJumps: z
     .array(z.strictObject({ symbol: z.string().min(1), from: isoDateSchema, factor: z.number().positive() }))

@@ -60,7 +60,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   const handler = createRequestHandler({
     data,
     stats,
-    upbitWindow: new UpbitRateWindow(config.upbitRequestsPerSecond),
+    upbitWindow: new UpbitRateWindow(config.upbitRequestsPerSecond, config.upbitWallClock),
     seed: config.seed,
     now: config.now,
     faults: () => faults,

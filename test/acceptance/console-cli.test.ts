@@ -38,7 +38,8 @@ async function startConsoleCli(env: Record<string, string | undefined>) {
 /** The login the console's own sessions use, seen from the server. */
 async function consoleSessionUser(sql: TestDatabase['sql']): Promise<string | undefined> {
   const [row] = await sql<{ usename: string }[]>`
-    SELECT usename FROM pg_stat_activity WHERE application_name = 'market-data-console' LIMIT 1`;
+    SELECT usename FROM pg_stat_activity
+    WHERE datname = current_database() AND application_name = 'market-data-console' LIMIT 1`;
   return row?.usename;
 }
 

@@ -142,7 +142,7 @@ describe('settling a job', () => {
     const blocked = await eventually(async () => {
       const [row] = await db.sql<{ waiting: number }[]>`
         SELECT count(*)::int AS waiting FROM pg_stat_activity
-        WHERE wait_event_type = 'Lock' AND query LIKE '%WITH settled AS%'`;
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%WITH settled AS%'`;
       return (row?.waiting ?? 0) > 0;
     });
     await other.commit();

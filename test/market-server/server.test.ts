@@ -139,9 +139,12 @@ describe('Upbit day-candle requests', () => {
   });
 
   it('counts down Remaining-Req within a second and answers 429 past the limit', async () => {
-    // Prepare: start at the top of a wall-clock second so that the burst falls in one
-    const limited = await startMarketServer({ now, upbitRequestsPerSecond: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
+    // Prepare: a wall clock that stands still, so that the burst falls in one second however slow
+    const limited = await startMarketServer({
+      now,
+      upbitRequestsPerSecond: 3,
+      upbitWallClock: () => 1_000_500,
+    });
 
     // Act
     const responses = await Promise.all(Array.from({ length: 4 }, () => candles(limited, 'market=KRW-BTC')));

@@ -140,5 +140,5 @@ describe('The Upbit provider against the market server', () => {
     expect(outcome.requests).toBe(10);
     expect(outcome.bars).toEqual(limited.barsFor('upbit', request.symbol, '2019-07-12', request.end));
     expect(stats.byRoute['upbit-candles-days']).toEqual({ '200': 10 });
-  }, 10_000);
+  });
 });

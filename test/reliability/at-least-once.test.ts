@@ -41,14 +41,22 @@ interface Drill {
 }
 
 const STUCK = 'the drain did not finish by its deadline: a delivery is stuck';
-/** Far longer than a drill needs (about a second): a drain still running then is stuck. */
-const DRAIN_DEADLINE_MS = 15_000;
+/** Far longer than a drill needs (1-4 s): a drain still running then is stuck. Within the hook's 60 s. */
+const DRAIN_DEADLINE_MS = 45_000;
+/**
+ * Tasks in flight for a drill whose messages must come back only after their work: up to 10 is one
+ * worker, which holds its batch to the end. With a second worker idle, a batch that outlasts the
+ * visibility timeout (seconds of wall time on the fast clock) would be received again meanwhile.
+ */
+const ONE_WORKER = 10;
 
 interface DrillSetup {
   /** The dependencies to plan the backfill with (e.g. another queue to send through). */
   planWith?: (deps: PipelineDeps) => PipelineDeps;
   /** Changes to the runtime before it drains. */
   beforeDrain?: (runtime: LocalRuntime) => void;
+  /** Tasks in flight (LocalRuntime.drain); its default otherwise. */
+  inFlight?: number;
 }
 
 /** A fresh database holding DRILL_ASSETS, a runtime on it, and the backfill of RANGE planned and drained. */
@@ -59,7 +67,7 @@ async function drill(options: Partial<DrillRuntimeOptions> = {}, setup: DrillSet
   const { runtime, log } = drillRuntime({ sql: db.sql, server, ...options });
   const { jobId } = await planBackfill(setup.planWith?.(runtime.deps) ?? runtime.deps, RANGE);
   setup.beforeDrain?.(runtime);
-  const drain = await withDeadline(runtime.drain(), DRAIN_DEADLINE_MS);
+  const drain = await withDeadline(runtime.drain(setup.inFlight), DRAIN_DEADLINE_MS);
   return { db, runtime, log, jobId: jobId as number, drain };
 }
 
@@ -108,7 +116,11 @@ describe(`a backfill whose every message is delivered twice (seed ${SEED})`, () 
   let run: Drill;
   beforeAll(async () => {
     const started = Date.now();
-    run = await drill({}, { planWith: (deps) => ({ ...deps, queue: new DuplicatingQueue(deps.queue) }) });
+    run = await drill(
+      // Nothing needs to reappear here: a visibility timeout past the drain's deadline (18 s of wall time)
+      { visibilityTimeoutSeconds: 3_600 },
+      { planWith: (deps) => ({ ...deps, queue: new DuplicatingQueue(deps.queue) }) },
+    );
     await report('every message delivered twice', run, started);
   });
 
@@ -166,11 +178,13 @@ describe(`a backfill whose acknowledgements are lost after the work committed (s
   let run: Drill;
   beforeAll(async () => {
     const started = Date.now();
-    run = await drill({
-      // 3 s of wall time: no message reappears while it is still worked on, even on a loaded machine
-      visibilityTimeoutSeconds: 600,
-      dropsDelete: (m) => m.receiveCount === 1 && lostAck((JSON.parse(m.body) as TaskMessage).taskId),
-    });
+    run = await drill(
+      {
+        visibilityTimeoutSeconds: 600, // 3 s of wall time
+        dropsDelete: (m) => m.receiveCount === 1 && lostAck((JSON.parse(m.body) as TaskMessage).taskId),
+      },
+      { inFlight: ONE_WORKER },
+    );
     await report('acknowledgement lost after commit', run, started);
   });
 
@@ -218,7 +232,10 @@ describe(`a backfill whose workers crash right after each commit, before anythin
   let run: Drill;
   beforeAll(async () => {
     const started = Date.now();
-    run = await drill({ visibilityTimeoutSeconds: 600 }, { beforeDrain: crashAfterEveryCommit });
+    run = await drill(
+      { visibilityTimeoutSeconds: 600 },
+      { beforeDrain: crashAfterEveryCommit, inFlight: ONE_WORKER },
+    );
     await report('worker crash after commit', run, started);
   });
 
@@ -259,7 +276,7 @@ describe(`two deliveries of one task where the slow one succeeds after the fast 
     const [task] = await listTasks(fresh.sql, jobId as number);
     const id = task?.id ?? 0;
     const ended = async () => {
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 60_000; // a hang guard only: the fast delivery normally ends it in ms
       while ((await getTask(fresh.sql, id)).status === 'running' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 5));
     };

@@ -67,9 +67,16 @@ describe('The announcement of a failed job', () => {
     const { job, harness, first, last } = await partialJob('DIED');
     await ingestTask(harness.deps, first, 1);
     const crashed = pipelineHarness({ sql: db.sql, server });
-    crashed.deps.alerter.send = () => new Promise(() => undefined); // never returns: the process died
+    const alerting = new Promise<void>((resolve) => {
+      // It claims, then alerts, and never returns: the process died.
+      crashed.deps.alerter.send = () => {
+        resolve();
+        return new Promise(() => undefined);
+      };
+    });
     void ingestTask(crashed.deps, last, 1);
-    await expect.poll(() => claimed(job.jobId)).toBe(true);
+    await alerting;
+    expect(await claimed(job.jobId)).toBe(true);
 
     // Act
     await announceJob(harness.deps, job.jobId); // the claim is still held: nothing happens
@@ -95,17 +102,15 @@ describe('A task that ends without bars in a batch', () => {
     const writing = await jobOver(db.sql, [mate as Asset], '2025-03-03', '2025-03-07');
     const failing = await jobOver(db.sql, [gone as Asset], '2025-03-03', '2025-03-07');
     const harness = pipelineHarness({ sql: db.sql, server });
-    let alertStarted = (): void => undefined;
     let deliverAlert = (_delivered: boolean): void => undefined;
     const alerting = new Promise<void>((resolve) => {
-      alertStarted = resolve;
+      harness.deps.alerter.send = () => {
+        resolve();
+        return new Promise<boolean>((delivered) => {
+          deliverAlert = delivered;
+        });
+      };
     });
-    harness.deps.alerter.send = () => {
-      alertStarted();
-      return new Promise<boolean>((resolve) => {
-        deliverAlert = resolve;
-      });
-    };
     const batch = new WriteGroup(2, 600_000); // only the members end the wait, never the clock
 
     // Act: the failing task runs into its announcement first, then the other task writes

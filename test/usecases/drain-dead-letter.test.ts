@@ -15,6 +15,12 @@ import { runtimeWithFastQueue } from './support/fast-queue.ts';
 import { assetConfig, NOW, useAssets } from './support/harness.ts';
 
 const MAX_RECEIVES = 3;
+/**
+ * Tasks in flight for drain: up to 10 is one worker. At 400x a visibility timeout is under a second of
+ * wall time, which a slow delivery can outlast; with a second worker idle, it would receive the message
+ * again while the first still works on it, and the receive counts would be off.
+ */
+const ONE_WORKER = 10;
 
 let db: TestDatabase;
 let server: MarketServer;
@@ -80,7 +86,7 @@ describe('LocalRuntime.drain of a task that keeps failing transiently', () => {
       server.setFaults(faults);
 
       // Act
-      const stats = await runtime.drain();
+      const stats = await runtime.drain(ONE_WORKER);
 
       // Assess
       expect(stats).toMatchObject({ retried: MAX_RECEIVES, deadLettered: 1, poisoned: [] });
@@ -102,7 +108,7 @@ describe('LocalRuntime.drain of a task that keeps failing transiently', () => {
     server.setFaults({ failingSymbols: { DOWN: 503 } });
 
     // Act
-    await runtime.drain();
+    await runtime.drain(ONE_WORKER);
 
     // Assess
     const tasks = await listTasks(db.sql, jobId);

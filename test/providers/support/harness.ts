@@ -18,7 +18,9 @@ export function readFixture(provider: ProviderName, file: string): Promise<strin
 
 /**
  * A provider against `baseUrl` on virtual time, with no jitter and a budget of its own (so tests do
- * not share the process-wide one); short timeouts so a hang costs a fraction of a second.
+ * not share the process-wide one). The timeout is generous: a loaded machine can answer a local request
+ * after more than a second, and a retry would change the request counts tests assert. A test of a
+ * hang passes its own short one.
  */
 export function providerFor(
   name: ProviderName,
@@ -28,7 +30,7 @@ export function providerFor(
   const clock = options.clock ?? instantClock();
   const provider = createProvider(name, {
     baseUrl,
-    timeoutMs: 300,
+    timeoutMs: 10_000,
     random: () => 0,
     rateBudget: new RateBudget({ perSecond: 8, clock }),
     ...options,

@@ -47,7 +47,9 @@ export function pipelineHarness(options: {
     const clock = instantClock(NOW.getTime());
     return createProvider(name, {
       baseUrl: name === 'yahoo' ? server.yahooBaseUrl : server.upbitBaseUrl,
-      timeoutMs: 2_000,
+      // Generous: a loaded machine can answer a local request after seconds, and a retry would change
+      // the request counts and seeded fault draws tests rely on. Hangs are the task deadline's tests.
+      timeoutMs: 10_000,
       baseDelayMs: 10,
       maxDelayMs: 50,
       random: () => 0,
