@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
 import { loadUniverse } from '#shared/universe/universe.ts';
 import { syncUniverse } from '#shared/usecases/sync-universe.ts';
 import { CLI_PROCESS_TEST_TIMEOUT_MS, runCli } from '#test/support/cli-process.ts';
@@ -16,7 +17,8 @@ vi.setConfig({ testTimeout: CLI_PROCESS_TEST_TIMEOUT_MS });
  * The exit-code rule, for every command: 0 done, 1 the checked or run thing is bad, 2 bad input,
  * unknown id or configuration. One entry per command path; a command registered in bin/cli.ts
  * without an entry fails the first test. In args, FAILED_JOB, SUCCEEDED_JOB and OPEN_JOB stand for
- * jobs in those states; env UNMIGRATED_URL for a database that was never migrated.
+ * jobs in those states; env UNMIGRATED_URL for a database that was never migrated, MARKET_WITHOUT_SPY
+ * for a Yahoo (the market server) that answers SPY as delisted.
  */
 interface Case {
   args: string[];
@@ -42,6 +44,13 @@ const MATRIX: Record<string, Case[]> = {
       args: ['backfill', '--start', '2024-01-06', '--end', '2024-01-07', '--assets', 'SPY', '--offline'],
       code: 0,
       json: true,
+    },
+    // The job ran and failed: its only task's symbol is unknown to the provider (MARKET_WITHOUT_SPY).
+    {
+      args: ['backfill', '--start', '2024-01-02', '--end', '2024-01-05', '--assets', 'SPY'],
+      code: 1,
+      json: true,
+      env: { YAHOO_BASE_URL: 'MARKET_WITHOUT_SPY', UPBIT_BASE_URL: 'MARKET_UPBIT' },
     },
     { args: ['backfill', '--start', '2024-13-01', '--end', '2024-12-31', '--offline'], code: 2 },
     { args: ['backfill', '--retry-failed', '99999', '--offline'], code: 2 },
@@ -148,6 +157,7 @@ const exec = promisify(execFile);
 let db: TestDatabase;
 let tree: Record<string, string>;
 let unmigrated: TestDatabase;
+let market: MarketServer;
 const stand: Record<string, string> = {};
 
 /** Every command path ("jobs cancel") the program registers, with its help, from the program itself. */
@@ -187,8 +197,12 @@ beforeAll(async () => {
   const broken = join(mkdtempSync(join(tmpdir(), 'universe-')), 'universe.json');
   writeFileSync(broken, '{ "assets": [ }');
   stand.BROKEN_UNIVERSE = broken;
+  market = await startMarketServer({ missingSymbols: ['SPY'] });
+  stand.MARKET_WITHOUT_SPY = market.yahooBaseUrl;
+  stand.MARKET_UPBIT = market.upbitBaseUrl; // probed before the backfill, as every provider is
 });
 afterAll(async () => {
+  await market.stop();
   await db.drop();
   await unmigrated.drop();
 });
