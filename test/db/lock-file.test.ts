@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ describe('withLockFile', () => {
     const inside = await withLockFile(path, 1_000, () => readFile(path, 'utf8'));
 
     // Assess
-    expect(inside).toBe(String(process.pid));
+    expect(inside).toMatch(new RegExp(`^${process.pid}:[0-9a-f-]{36}$`));
     await expect(readFile(path, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
@@ -46,6 +46,52 @@ describe('withLockFile', () => {
     // Assess: every entry is followed by its own exit
     for (let i = 0; i < log.length; i += 2) expect(log[i + 1]).toBe(log[i]?.replace(' in', ' out'));
     expect(log).toHaveLength(6);
+  });
+
+  it('lets one waiter at a time take a lock whose holder died, however many judged it dead', async () => {
+    // Prepare
+    const path = join(dir, 'dead-many.lock');
+    await writeFile(path, `${NO_SUCH_PROCESS}:left-by-a-kill`);
+    const inside: number[] = [];
+    let most = 0;
+    const turn = () =>
+      withLockFile(path, 10_000, async () => {
+        inside.push(1);
+        most = Math.max(most, inside.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inside.pop();
+      });
+
+    // Act
+    await Promise.all(Array.from({ length: 6 }, turn));
+
+    // Assess: never two inside; no lock, break lock or token file left behind
+    expect(most).toBe(1);
+    expect((await readdir(dir)).filter((f) => f.startsWith('dead-many.lock'))).toEqual([]);
+  });
+
+  it('removes only its own lock when it is done, never one another process holds by then', async () => {
+    // Prepare
+    const path = join(dir, 'own.lock');
+
+    // Act: while this holder works, its lock is replaced (as a waiter that broke it wrongly would)
+    await withLockFile(path, 1_000, () => writeFile(path, `${NO_SUCH_PROCESS}:another`));
+
+    // Assess
+    expect(await readFile(path, 'utf8')).toBe(`${NO_SUCH_PROCESS}:another`);
+    await rm(path);
+  });
+
+  it('throws on a lock it cannot read, rather than waiting on it for ever', async () => {
+    // Prepare: something that is not a lock file where the lock goes
+    const path = join(dir, 'unreadable.lock');
+    await mkdir(path);
+
+    // Act
+    const taken = withLockFile(path, 60_000, async () => true);
+
+    // Assess
+    await expect(taken).rejects.toMatchObject({ code: 'EISDIR' });
   });
 
   it('breaks a lock whose holder died', async () => {
@@ -71,6 +117,7 @@ describe('withLockFile', () => {
     // Assess: not taken as a dead holder's (that let two processes in at once)
     await expect(waited).rejects.toThrow(LocalPostgresError);
     await expect(waited).rejects.toThrow(/another process has held .*empty-new\.lock for 0.2 s/);
+    await rm(path);
   });
 
   it('breaks an empty lock file that is old: its writer died before writing its id', async () => {
