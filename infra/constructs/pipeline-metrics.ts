@@ -24,6 +24,11 @@ export const JOB_STATUS_LABELS: Record<FinalJobStatus, string> = {
   partial_failure: 'partial failure',
   failure: 'failure',
 };
+/** The statuses whose jobs are alerted (shared/usecases/finish-job.ts): every final one but success. */
+type AlertedJobStatus = Exclude<FinalJobStatus, 'success'>;
+const ALERTED_JOB_STATUSES = (Object.keys(JOB_STATUS_LABELS) as FinalJobStatus[]).filter(
+  (s): s is AlertedJobStatus => s !== 'success',
+);
 export const RECORD_FAILURE_LABELS: Record<RecordFailureReason, string> = {
   unreadable: 'not a task message',
   'unknown-task': 'unknown task',
@@ -138,10 +143,6 @@ export class PipelineMetrics {
     });
   }
 }
-
-/** The statuses whose jobs are alerted (shared/usecases/finish-job.ts): every final one but success. */
-type AlertedJobStatus = Exclude<FinalJobStatus, 'success'>;
-const ALERTED_JOB_STATUSES: AlertedJobStatus[] = ['partial_failure', 'failure'];
 
 /**
  * The sum of single metrics (one per dimension value) over `period`, a missing datapoint counting 0:

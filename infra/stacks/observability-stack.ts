@@ -142,13 +142,14 @@ export class ObservabilityStack extends Stack {
         'Queue messages failed (RecordsFailed by Reason): search the ingest and dlq logs for "message failed"',
     });
     this.alarm('AnnouncementsFailed', {
-      // The alert of a job that did not succeed could not be posted: the job is announced again with its
-      // message's redelivery, so the alert is late, and lost if Discord stays down for 5 receives.
+      // The alert of a job that did not succeed could not be posted. An ingest message that ended the job
+      // is redelivered and announces again (late); a job the reaper, the fan-out or the DLQ's last
+      // delivery ended stays unannounced. Either way this is how an operator hears of it.
       metric: metrics.allAnnouncementsFailed(),
       threshold: 1,
       evaluationPeriods: 1,
       description:
-        'A failed or partly failed job could not be announced in Discord; it is retried with its message: check the Discord webhook secret and Discord, then `jobs` for the job',
+        'A failed or partly failed job could not be announced in Discord (retried with its ingest message, if one ended it): check the Discord webhook secret and Discord, then `jobs` for the job (OPERATIONS.md)',
     });
     this.alarm('TasksReaped', {
       metric: metrics.tasksReaped(),

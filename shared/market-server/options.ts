@@ -73,10 +73,13 @@ export function defaultCalendarOf(symbol: string): CalendarId {
 
 const isFunction = (value: unknown) => typeof value === 'function';
 
+/** A clock option: a function returning epoch ms. */
+const epochClock = () => z.custom<() => number>(isFunction, 'expected a function returning epoch ms');
+
 export const marketServerOptionsSchema = z.strictObject({
   seed: z.union([z.number().int(), z.string().min(1)]).default(DEFAULT_SEED),
   /** The server's clock in epoch ms: a session has a bar once its close plus publication lag passed. */
-  now: z.custom<() => number>(isFunction, 'expected a function returning epoch ms').default(() => Date.now),
+  now: epochClock().default(() => Date.now),
   calendarOf: z.custom<CalendarOf>(isFunction, 'expected a function').default(() => defaultCalendarOf),
   /** Symbols that answer like a delisted one (Yahoo 404 "No data found", Upbit 404 "Code not found"). */
   missingSymbols: z.array(z.string().min(1)).default([]),
@@ -85,9 +88,7 @@ export const marketServerOptionsSchema = z.strictObject({
   /** Upbit's per-second limit for the candle group, counted per wall-clock second. */
   upbitRequestsPerSecond: z.number().int().positive().default(10),
   /** The wall clock (epoch ms) Upbit's per-second windows are counted on; tests may freeze it. */
-  upbitWallClock: z
-    .custom<() => number>(isFunction, 'expected a function returning epoch ms')
-    .default(() => Date.now),
+  upbitWallClock: epochClock().default(() => Date.now),
   /** Deliberate price jumps: every price of `symbol` from session `from` on is multiplied by `factor`. */
   priceJumps: z
     .array(z.strictObject({ symbol: z.string().min(1), from: isoDateSchema, factor: z.number().positive() }))

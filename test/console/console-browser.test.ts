@@ -267,14 +267,13 @@ describe.skipIf(chromiumPath === undefined)(
         january.map((b) => [b.sessionDate, b.close]),
       );
       const [asset] = await fx.db.sql<{ id: number }[]>`SELECT id FROM assets WHERE symbol = 'SPY'`;
-      const coverageAt = async (at: Date) =>
-        (await coverageByYear(fx.db.sql, { id: asset?.id as number, calendar: 'XNYS' }, at)).map((y) => ({
-          stored: String(y.stored),
-          expected: String(y.expected),
-        }));
+      const yearsAt = (at: Date) =>
+        coverageByYear(fx.db.sql, { id: asset?.id as number, calendar: 'XNYS' }, at);
+      const shown = (years: Awaited<ReturnType<typeof yearsAt>>) =>
+        years.map((y) => ({ stored: String(y.stored), expected: String(y.expected) }));
+      const years = await yearsAt(loaded);
       // As of the page's load or now: a session published in between changes this year's count.
-      expect([await coverageAt(loaded), await coverageAt(new Date())]).toContainEqual(coverage);
-      const years = await coverageByYear(fx.db.sql, { id: asset?.id as number, calendar: 'XNYS' }, loaded);
+      expect([shown(years), shown(await yearsAt(new Date()))]).toContainEqual(coverage);
       const firstHalf = getCalendar('XNYS').sessionsBetween('2024-01-01', '2024-06-28').length;
       expect(years[0]).toMatchObject({ year: 2024, stored: firstHalf });
     });

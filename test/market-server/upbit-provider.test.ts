@@ -135,8 +135,8 @@ describe('The Upbit provider against the market server', () => {
     await limited.stop();
 
     // Assess: the server counts per wall-clock second and answers 429 past 4, so ten 200s mean the
-    // provider spread its pages over at least three seconds. (How long that took is not asserted: with
-    // windows aligned to the clock's seconds, it can be anything just over one second.)
+    // provider spread its pages over at least three of those windows. (How long that took is not
+    // asserted: with windows aligned to the clock's seconds, it can be anything just over one second.)
     expect(outcome.requests).toBe(10);
     expect(outcome.bars).toEqual(limited.barsFor('upbit', request.symbol, '2019-07-12', request.end));
     expect(stats.byRoute['upbit-candles-days']).toEqual({ '200': 10 });

@@ -16,9 +16,14 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const child = spawn('node', ['--import', 'tsx', 'bin/cli.ts', ...args], {
     // A variable given as undefined is removed (e.g. DATABASE_URL, to use the embedded server).
     env: Object.fromEntries(
-      Object.entries({ ...process.env, LOG_LEVEL: 'ERROR', LOCAL_DB_PORT: '0', ...env }).filter(
-        ([, v]) => v !== undefined,
-      ),
+      // No Discord webhook from the shell that runs the tests: a failed job must not post a real alert.
+      Object.entries({
+        ...process.env,
+        LOG_LEVEL: 'ERROR',
+        LOCAL_DB_PORT: '0',
+        DISCORD_WEBHOOK_URL: undefined,
+        ...env,
+      }).filter(([, v]) => v !== undefined),
     ),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

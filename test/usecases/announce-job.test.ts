@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '#shared/db/assets.ts';
-import { claimJobAnnouncement } from '#shared/db/jobs.ts';
+import { claimJobAnnouncement, getJob, listTasks } from '#shared/db/jobs.ts';
 import { type MarketServer, startMarketServer } from '#shared/market-server/index.ts';
 import type { TaskMessage } from '#shared/queue/task-queue.ts';
 import { AnnouncementNotDeliveredError, announceJob } from '#shared/usecases/finish-job.ts';
@@ -119,10 +119,39 @@ describe('A task that ends without bars in a batch', () => {
     const written = await ingestTask(harness.deps, writing.messages[0] as TaskMessage, 1, batch.member());
     deliverAlert(true);
 
-    // Assess: the write committed while the alert was still out
+    // Assess: the write committed while the alert was still out (else it would never have resolved)
     expect(written).toMatchObject({ kind: 'done', status: 'success', rows: 5 });
     await expect(failed).resolves.toMatchObject({ kind: 'done', status: 'failed' });
-    expect(harness.alerter.alerts).toEqual([]); // send was replaced: nothing recorded
+    expect(await getJob(db.sql, writing.jobId)).toMatchObject({ status: 'success', rowsUpserted: 5 });
+    expect(await announcedAt(failing.jobId)).not.toBeNull();
+  });
+});
+
+describe('The tasks of one job that commit together', () => {
+  it('end their job and announce it once, settled by one of them', async () => {
+    // Prepare: a job of three tasks, two of them ending in one batch's write, the third failing alone
+    const assets = await useAssets(db.sql, [assetConfig('PAIRA'), assetConfig('PAIRB'), assetConfig('GONE')]);
+    const job = await jobOver(db.sql, assets, '2025-03-03', '2025-03-07');
+    const harness = pipelineHarness({ sql: db.sql, server });
+    const bySymbol = new Map((await listTasks(db.sql, job.jobId)).map((t) => [t.symbol, t.id]));
+    const message = (symbol: string) => ({ taskId: bySymbol.get(symbol) as number, jobId: job.jobId });
+    await ingestTask(harness.deps, message('GONE'), 1);
+    const batch = new WriteGroup(2, 600_000);
+
+    // Act
+    const results = await Promise.all(
+      ['PAIRA', 'PAIRB'].map((symbol) => ingestTask(harness.deps, message(symbol), 1, batch.member())),
+    );
+
+    // Assess
+    expect(results.map((r) => r.kind)).toEqual(['done', 'done']);
+    expect(await getJob(db.sql, job.jobId)).toMatchObject({ status: 'partial_failure', tasksSucceeded: 2 });
+    expect(await announcedAt(job.jobId)).not.toBeNull();
+    const finished = harness.events.ofType('JobFinished').filter((e) => e.detail.jobId === job.jobId);
+    expect(finished).toHaveLength(1);
+    expect(harness.alerter.alerts.map((a) => a.title)).toEqual([
+      `backfill job ${job.jobId} ended partial_failure`,
+    ]);
   });
 });
 

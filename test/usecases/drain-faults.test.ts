@@ -45,7 +45,7 @@ beforeAll(async () => {
       baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
       settings: { providerBudgets: { yahoo: 200, upbit: 50 } },
       now: () => new Date(NOW.getTime() + (Date.now() - wallStart)),
-      providerTimeoutMs: 2_000,
+      providerTimeoutMs: 10_000, // generous: a retry after a slow answer on a loaded machine draws other faults
       providerBaseDelayMs: 5,
       visibilityTimeoutSeconds: 3_600, // 36 s of wall time: no message reappears while it is worked on
     },

@@ -48,7 +48,7 @@ function pipeline(autoRepair: boolean) {
     baseUrls: { yahoo: server.yahooBaseUrl, upbit: server.upbitBaseUrl },
     settings: { providerBudgets: { yahoo: 200, upbit: 50 }, autoRepair },
     now: () => NOW,
-    providerTimeoutMs: 2_000,
+    providerTimeoutMs: 10_000, // generous: a slow answer on a loaded machine is not a fault here
     providerBaseDelayMs: 10,
   });
   const alerter = new RecordingAlerter();

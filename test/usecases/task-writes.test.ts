@@ -219,14 +219,20 @@ describe('a write group', () => {
     const timers = vi.spyOn(globalThis, 'setTimeout');
 
     // Act: the second member neither writes nor leaves within the wait.
-    await group.member().write(deps, write as TaskWrite);
-    const afterwards = await group.member().write(deps, later as TaskWrite);
+    let afterwards: WriteResult;
+    let waits: unknown[];
+    try {
+      await group.member().write(deps, write as TaskWrite);
+      afterwards = await group.member().write(deps, later as TaskWrite);
+      waits = timers.mock.calls.map(([, ms]) => ms);
+    } finally {
+      timers.mockRestore();
+    }
 
     // Assess: two commits, one per write, the first ended by its group's wait and not the default one.
     // (The first write's promise cannot settle otherwise: its group's other member has not come.)
-    expect(timers.mock.calls.map(([, ms]) => ms)).toContain(50);
-    expect(timers.mock.calls.map(([, ms]) => ms)).not.toContain(GROUP_WAIT_MS);
-    timers.mockRestore();
+    expect(waits).toContain(50);
+    expect(waits).not.toContain(GROUP_WAIT_MS);
     expect(afterwards).toEqual({ revised: 0, settlesJob: true });
     expect((await writersOf([write, later] as TaskWrite[])).size).toBe(2);
   });

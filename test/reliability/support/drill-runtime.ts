@@ -55,7 +55,8 @@ export function drillRuntime(options: DrillRuntimeOptions): DrillRuntime {
     providerClock: clock,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 900,
     maxReceiveCount: options.maxReceiveCount ?? 5,
-    providerTimeoutMs: options.providerTimeoutMs ?? 2_000,
+    // Generous (scenarios that mean to time out set their own): a loaded machine answers late.
+    providerTimeoutMs: options.providerTimeoutMs ?? 10_000,
     providerBaseDelayMs: 5,
     dropsDelete: options.dropsDelete,
   });
