@@ -110,6 +110,8 @@ describe('withLockFile', () => {
     // Prepare: an empty lock made just now, as an older version left one between creating and writing it
     const path = join(dir, 'empty-new.lock');
     await writeFile(path, '');
+    const inAnHour = new Date(Date.now() + 3_600_000); // new for the whole test, however slow the machine
+    await utimes(path, inAnHour, inAnHour);
 
     // Act
     const waited = withLockFile(path, 200, async () => true);
