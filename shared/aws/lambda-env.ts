@@ -50,8 +50,10 @@ export function lambdaEnv<K extends keyof LambdaEnv>(
   return parsed.data as unknown as Pick<LambdaEnv, K>;
 }
 
-/** What the pipeline's use cases need: the database, the queue, the event bus, the Discord secret. */
-/** What every function that finishes and announces jobs reads; those that send tasks add the queue. */
+/**
+ * What every function that finishes and announces jobs reads (the database, the event bus, the
+ * Discord secret); those that send tasks add the queue (SENDING_ENV).
+ */
 const PIPELINE_ENV = [
   'DB_SECRET_ARN',
   'DB_TLS',

@@ -149,10 +149,10 @@ interface Queued {
  * The writes of one received batch of messages (up to 10, worked concurrently by the ingest
  * function's batch loop, sqs-consumer.ts, and by the local drain) share one transaction: one commit,
  * one COPY of the new bars and one round trip for every task's end and flags, instead of one of each
- * per task. Each member of the batch
- * either writes once or leaves (it ended otherwise: skipped, deferred, retried, failed, threw); the
- * group commits once every member has done one or the other, or GROUP_WAIT_MS after the first write,
- * so a slow member (a provider's back-off) holds the others for at most that long.
+ * per task. Each member of the batch either writes once or leaves (TaskWriter.leave: it ends without
+ * bars, is skipped, deferred, retried or threw; before announcing anything); the group commits once
+ * every member has done one or the other, or GROUP_WAIT_MS after the first write, so a slow member (a
+ * provider's back-off) holds the others for at most that long.
  * When the shared transaction fails (a task another delivery ended, a deadlock, a bad row), each write
  * is retried in its own transaction, so one write's failure is its own member's and nobody else's.
  */
